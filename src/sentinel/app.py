@@ -1,0 +1,67 @@
+"""The application factory: everything the app holds is built here, nothing at import time."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from psycopg import AsyncConnection
+from psycopg_pool import AsyncConnectionPool
+
+from sentinel import __version__
+from sentinel.db import create_pool
+from sentinel.errors import problem_details_plugin
+from sentinel.queries import Queries
+from sentinel.routes.billing import BillingController
+from sentinel.routes.health import health
+from sentinel.settings import Settings
+
+
+async def provide_connection(state: State) -> AsyncIterator[AsyncConnection]:
+    """One pooled connection per request, in a transaction committed when the handler succeeds."""
+    pool: AsyncConnectionPool = state.pool
+    async with pool.connection() as conn:
+        yield conn
+
+
+def create_app(settings: Settings) -> Litestar:
+    if not settings.database_url:
+        raise ValueError("create_app needs settings.database_url (sentinel serve resolves it)")
+    queries = Queries()
+    pool = create_pool(
+        settings.database_url, min_size=settings.pool_min_size, max_size=settings.pool_max_size
+    )
+
+    @asynccontextmanager
+    async def open_pool(app: Litestar) -> AsyncIterator[None]:
+        await pool.open(wait=True)
+        app.state.pool = pool
+        try:
+            yield
+        finally:
+            await pool.close()
+
+    def provide_queries() -> Queries:
+        return queries
+
+    return Litestar(
+        route_handlers=[BillingController, health],
+        dependencies={
+            "conn": Provide(provide_connection),
+            "queries": Provide(provide_queries, sync_to_thread=False, use_cache=True),
+        },
+        lifespan=[open_pool],
+        plugins=[problem_details_plugin()],
+        openapi_config=OpenAPIConfig(
+            title="Sentinel",
+            version=__version__,
+            description="Cloud cost anomaly detection on PostgreSQL.",
+            path="/docs",
+            render_plugins=[SwaggerRenderPlugin()],
+        ),
+        request_max_body_size=settings.max_body_size,
+        state=State({"settings": settings}),
+    )

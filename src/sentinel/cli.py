@@ -1,0 +1,167 @@
+"""The `sentinel` command: serve, migrate, seed, anomalies, psql."""
+
+import argparse
+import asyncio
+import logging
+import os
+import random
+import subprocess
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import psycopg
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from sentinel.embedded import database_url, psql_executable
+from sentinel.migrations import apply_migrations, rollback_migrations
+from sentinel.queries import Queries
+from sentinel.schemas import Anomaly
+from sentinel.seed import generate_records
+from sentinel.settings import Settings
+
+
+def _days(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 365:
+        raise argparse.ArgumentTypeError("days must be between 1 and 365")
+    return value
+
+
+def _threshold(text: str) -> float:
+    value = float(text)
+    if not value >= 0:  # also refuses NaN
+        raise argparse.ArgumentTypeError("threshold must be a number >= 0")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sentinel",
+        description="Cloud cost anomaly detection on PostgreSQL. Configured by environment "
+        "variables: DATABASE_URL, SENTINEL_HOST, SENTINEL_PORT, ... (see the README).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the REST API")
+    serve.add_argument("--host", help="address to listen on (default: SENTINEL_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default: SENTINEL_PORT or 8000)")
+    serve.add_argument(
+        "--no-migrate", action="store_true", help="do not apply pending migrations at start"
+    )
+
+    migrate = commands.add_parser("migrate", help="apply pending schema migrations")
+    migrate.add_argument(
+        "--rollback", action="store_true", help="roll back the newest migration instead"
+    )
+    migrate.add_argument("--all", action="store_true", help="with --rollback: roll back all")
+
+    seed = commands.add_parser("seed", help="store mock AWS billing data")
+    seed.add_argument("--days", type=_days, default=30, help="days of hourly data, 1-365")
+
+    anomalies = commands.add_parser("anomalies", help="print anomalies as a table")
+    anomalies.add_argument("--threshold", type=_threshold, default=2.0, help="|z| above this")
+
+    commands.add_parser("psql", help="open psql on the configured database")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    console = Console()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        console.print(f"[red]invalid configuration:[/red] {exc}")
+        return 2
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
+    )
+    logging.getLogger("yoyo").setLevel(logging.WARNING)  # one line per step is noise here
+    try:
+        with database_url(settings) as url:
+            return _run(args, settings, url, console)
+    except psycopg.errors.UndefinedTable:
+        console.print("[red]the database has no Sentinel schema yet: run `sentinel migrate`[/red]")
+    except psycopg.OperationalError as exc:
+        console.print(f"[red]cannot reach the database:[/red] {exc}")
+    except KeyboardInterrupt:
+        return 130
+    return 1
+
+
+def _run(args: argparse.Namespace, settings: Settings, url: str, console: Console) -> int:
+    if args.command == "serve":
+        return _serve(args, settings, url, console)
+    if args.command == "migrate":
+        if args.rollback:
+            done = rollback_migrations(url, count=None if args.all else 1)
+            console.print(f"rolled back {len(done)} migration(s): {', '.join(done) or '-'}")
+        else:
+            done = apply_migrations(url)
+            console.print(f"applied {len(done)} migration(s): {', '.join(done) or 'up to date'}")
+        return 0
+    if args.command == "seed":
+        count = asyncio.run(_seed(url, args.days))
+        console.print(f"seeded {count} billing records over {args.days} days")
+        return 0
+    if args.command == "anomalies":
+        rows = asyncio.run(_anomalies(url, args.threshold))
+        console.print(_anomaly_table(rows, args.threshold))
+        return 0
+    if args.command == "psql":
+        return subprocess.call([psql_executable(settings), url], env=os.environ.copy())
+    raise AssertionError(args.command)
+
+
+def _serve(args: argparse.Namespace, settings: Settings, url: str, console: Console) -> int:
+    import uvicorn
+
+    from sentinel.app import create_app
+
+    if settings.migrate_on_start and not args.no_migrate:
+        applied = apply_migrations(url)
+        if applied:
+            console.print(f"applied {len(applied)} migration(s): {', '.join(applied)}")
+    host = args.host or settings.host
+    port = args.port or settings.port
+    app = create_app(settings.model_copy(update={"database_url": url}))
+    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
+    return 0
+
+
+async def _seed(url: str, days: int) -> int:
+    records = generate_records(days=days, end=datetime.now(UTC), rng=random.Random())
+    async with await psycopg.AsyncConnection.connect(url) as conn:
+        stored = await Queries().insert_billing_records(conn, records=records)
+    return len(stored)
+
+
+async def _anomalies(url: str, threshold: float) -> list[Anomaly]:
+    async with await psycopg.AsyncConnection.connect(url) as conn:
+        return await Queries().find_anomalies(conn, threshold=threshold)
+
+
+def _anomaly_table(rows: list[Anomaly], threshold: float) -> Table:
+    table = Table(title=f"{len(rows)} anomalies, |z| > {threshold:g}")
+    for column in ("id", "service", "cost", "timestamp", "region", "account", "z"):
+        table.add_column(
+            column, justify="right" if column in ("id", "cost", "z") else "left", no_wrap=True
+        )
+    for row in rows:
+        table.add_row(
+            str(row.id),
+            row.service,
+            f"{row.cost:,.4f}",
+            row.timestamp.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
+            row.region,
+            row.account_id,
+            f"{row.z_score:.3f}",
+        )
+    return table
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""The query layer: SQL files loaded once at start-up, and the connection pool."""
+
+import re
+from importlib import resources
+from pathlib import Path
+
+from psycopg_pool import AsyncConnectionPool
+
+# Installed wheels carry sql/ and migrations/ inside the package; a source checkout
+# (editable install, tests) has them at the top of the repository.
+_PACKAGE_DIR = Path(str(resources.files("sentinel")))
+_SOURCE_ROOT = Path(__file__).resolve().parents[2]
+
+
+def resource_dir(name: str) -> Path:
+    """The directory `sql` or `migrations`, wherever this installation keeps it."""
+    for candidate in (_PACKAGE_DIR / name, _SOURCE_ROOT / name):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"Sentinel's {name}/ directory is missing from this installation")
+
+
+class QueryFileError(Exception):
+    """A .sql file that cannot serve as one query."""
+
+
+# A semicolon followed by more SQL means a second statement. Comments and
+# string literals are removed first so that a ';' inside them does not count.
+_COMMENT_OR_STRING = re.compile(r"--[^\n]*|/\*.*?\*/|'(?:[^']|'')*'", re.DOTALL)
+
+
+def load_queries(directory: Path) -> dict[str, str]:
+    """Read every <name>.sql in `directory`: one statement each, keyed by file stem."""
+    queries: dict[str, str] = {}
+    for path in sorted(directory.glob("*.sql")):
+        text = path.read_text(encoding="utf-8")
+        code = _COMMENT_OR_STRING.sub(" ", text).strip().rstrip(";").strip()
+        if not code:
+            raise QueryFileError(f"{path}: no SQL statement")
+        if ";" in code:
+            raise QueryFileError(f"{path}: more than one statement; keep one per file")
+        queries[path.stem] = text.strip().rstrip(";")
+    return queries
+
+
+def create_pool(conninfo: str, *, min_size: int, max_size: int) -> AsyncConnectionPool:
+    """A pool that is opened (and closed) by the application's lifespan."""
+    return AsyncConnectionPool(
+        conninfo,
+        min_size=min_size,
+        max_size=max_size,
+        # Timestamps leave the database in UTC whatever the server's zone.
+        kwargs={"options": "-c TimeZone=UTC", "application_name": "sentinel"},
+        open=False,
+    )

