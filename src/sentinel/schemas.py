@@ -1,7 +1,7 @@
 """Request and response bodies. Field names equal the SQL column aliases."""
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
@@ -21,8 +21,25 @@ Timestamp = Annotated[datetime, AfterValidator(_assume_utc)]
 Cost = Annotated[float, Field(allow_inf_nan=False, description="Amount in the billing currency.")]
 
 
-def _text(max_length: int) -> object:
-    return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
+def _no_nul(value: str) -> str:
+    # PostgreSQL text cannot hold NUL; say so here rather than fail in the driver.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL (\\u0000) characters")
+    return value
+
+
+def _text(max_length: int) -> Any:
+    """Trimmed, non-empty text of at most max_length characters."""
+    return Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length),
+        AfterValidator(_no_nul),
+    ]
+
+
+ServiceName = _text(SERVICE_MAX)
+RegionName = _text(REGION_MAX)
+AccountId = _text(ACCOUNT_ID_MAX)
 
 
 class BillingRecordIn(BaseModel):
@@ -30,11 +47,11 @@ class BillingRecordIn(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    service: Annotated[str, _text(SERVICE_MAX)]
+    service: ServiceName
     cost: Cost
     timestamp: Timestamp
-    region: Annotated[str, _text(REGION_MAX)]
-    account_id: Annotated[str, _text(ACCOUNT_ID_MAX)]
+    region: RegionName
+    account_id: AccountId
     is_anomaly: bool = False
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException, ValidationException
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from psycopg import AsyncConnection
 
 from sentinel.queries import Queries
@@ -34,13 +34,13 @@ class BillingController(Controller):
 
     @post("/", status_code=201, summary="Store one billing record")
     async def create_record(
-        self, data: BillingRecordIn, conn: Connection, queries: QueryFiles
+        self, data: JSONBody[BillingRecordIn], conn: Connection, queries: QueryFiles
     ) -> BillingRecord:
         return await queries.insert_billing_record(conn, record=data)
 
     @post("/batch", status_code=201, summary="Store many billing records, all or none")
     async def create_batch(
-        self, data: BillingBatchIn, conn: Connection, queries: QueryFiles
+        self, data: JSONBody[BillingBatchIn], conn: Connection, queries: QueryFiles
     ) -> list[BillingRecord]:
         return await queries.insert_billing_records(conn, records=data.records)
 
@@ -63,8 +63,8 @@ class BillingController(Controller):
         self,
         conn: Connection,
         queries: QueryFiles,
-        service: str | None = None,
-        region: str | None = None,
+        service: FromQuery[str | None] = None,
+        region: FromQuery[str | None] = None,
     ) -> list[BillingRecord]:
         return await queries.list_billing_records(conn, service=service, region=region)
 
@@ -84,7 +84,9 @@ class BillingController(Controller):
         return await queries.find_anomalies(conn, threshold=threshold)
 
     @get("/{id:str}", summary="One billing record by id")
-    async def get_record(self, id: str, conn: Connection, queries: QueryFiles) -> BillingRecord:
+    async def get_record(
+        self, id: FromPath[str], conn: Connection, queries: QueryFiles
+    ) -> BillingRecord:
         # Parsed here rather than by the router so that "abc" is a 422 naming the field
         # (as the original answered), not a 404 for an unknown route.
         if not re.fullmatch(r"-?[0-9]+", id):
