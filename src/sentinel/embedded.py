@@ -1,5 +1,6 @@
 """Where PostgreSQL comes from: DATABASE_URL, or an embedded PostgreSQL 16 kept under data_dir."""
 
+import logging
 import shutil
 import warnings
 from collections.abc import Iterator
@@ -10,6 +11,8 @@ import psycopg
 from psycopg import sql
 
 from sentinel.settings import Settings
+
+logger = logging.getLogger("sentinel.embedded")
 
 EMBEDDED_VERSION = 16
 
@@ -43,6 +46,7 @@ def embedded_postgres(data_dir: Path, *, database: str = DATABASE_NAME) -> Itera
             data_dir.resolve() / "pgdata", cleanup_mode="stop", postgres_version=EMBEDDED_VERSION
         )
     with server:
+        logger.info("embedded PostgreSQL %s, data in %s", EMBEDDED_VERSION, server.pgdata)
         with psycopg.connect(server.get_uri("postgres"), autocommit=True) as conn:
             exists = conn.execute(
                 "select 1 from pg_database where datname = %(name)s", {"name": database}

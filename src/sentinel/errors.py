@@ -45,6 +45,9 @@ def _validation(exc: ValidationException) -> Problem:
         for item in (exc.extra if isinstance(exc.extra, list) else [])
         if isinstance(item, dict)
     ]
+    for error in errors:
+        if error["field"] == "data":  # Litestar's name for a body that is missing altogether
+            error.update(field="body", message="a JSON body is required")
     if not errors:  # e.g. a body of the wrong shape altogether
         errors = [{"field": "body", "message": exc.detail, "source": "body"}]
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
