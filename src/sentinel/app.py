@@ -27,6 +27,11 @@ async def provide_connection(state: State) -> AsyncIterator[AsyncConnection]:
         yield conn
 
 
+def provide_pool(state: State) -> AsyncConnectionPool:
+    """The pool itself, for handlers whose response outlives the handler (streams)."""
+    return state.pool
+
+
 def create_app(settings: Settings) -> Litestar:
     if not settings.database_url:
         raise ValueError("create_app needs settings.database_url (sentinel serve resolves it)")
@@ -51,6 +56,7 @@ def create_app(settings: Settings) -> Litestar:
         route_handlers=[BillingController, health],
         dependencies={
             "conn": Provide(provide_connection),
+            "pool": Provide(provide_pool, sync_to_thread=False),
             "queries": Provide(provide_queries, sync_to_thread=False, use_cache=True),
         },
         lifespan=[open_pool],

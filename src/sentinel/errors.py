@@ -5,7 +5,12 @@ from http import HTTPStatus
 from typing import Any
 
 import psycopg
-from litestar.exceptions import ClientException, HTTPException, ValidationException
+from litestar.exceptions import (
+    ClientException,
+    HTTPException,
+    SerializationException,
+    ValidationException,
+)
 from litestar.plugins.problem_details import (
     ProblemDetailsConfig,
     ProblemDetailsException,
@@ -55,8 +60,9 @@ def _validation(exc: ValidationException) -> Problem:
 
 
 def _client(exc: ClientException) -> Problem:
-    # Litestar raises a bare ClientException for a body that is not JSON at all.
-    if "JSON" in exc.detail:
+    # Litestar raises a bare ClientException for a body that is not JSON at all; some
+    # decoder messages ("Input data was truncated") do not say JSON, but their cause does.
+    if "JSON" in exc.detail or isinstance(exc.__cause__, SerializationException):
         return problem(400, f"body: the request body is not valid JSON ({exc.detail})")
     return problem(exc.status_code, exc.detail)
 

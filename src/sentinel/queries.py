@@ -1,11 +1,12 @@
 """Typed wrappers, one per file in sql/queries/. Keyword arguments only."""
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 from psycopg import AsyncConnection
-from psycopg.rows import class_row
+from psycopg.rows import class_row, dict_row
 from pydantic import BaseModel
 
 from sentinel.db import QueryFileError, load_queries, resource_dir
@@ -58,10 +59,36 @@ class Queries:
         return await self._all(conn, "insert_billing_records", BillingRecord, params)
 
     async def list_billing_records(
-        self, conn: AsyncConnection, *, service: str | None = None, region: str | None = None
-    ) -> list[BillingRecord]:
-        params = {"service": service, "region": region}
-        return await self._all(conn, "list_billing_records", BillingRecord, params)
+        self,
+        conn: AsyncConnection,
+        *,
+        service: str | None = None,
+        region: str | None = None,
+        account_id: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        after_id: int | None = None,
+        limit: int | None = None,
+        page_size: int = 5000,
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        """Pages of rows shaped like BillingRecord, read through a server-side cursor.
+
+        Plain dicts rather than models: a full listing can be millions of rows, streamed
+        straight to JSON, and validating each would only cost time.
+        """
+        params = {
+            "service": service,
+            "region": region,
+            "account_id": account_id,
+            "start": start,
+            "end": end,
+            "after_id": after_id,
+            "limit": limit,
+        }
+        async with conn.cursor("list_billing_records", row_factory=dict_row) as cur:
+            await cur.execute(self._sql["list_billing_records"], params)
+            while page := await cur.fetchmany(page_size):
+                yield page
 
     async def get_billing_record(
         self, conn: AsyncConnection, *, record_id: int

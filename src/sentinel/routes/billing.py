@@ -2,14 +2,21 @@
 
 import random
 import re
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from litestar import Controller, get, post
+import msgspec
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.enums import MediaType
 from litestar.exceptions import NotFoundException, ValidationException
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
+from litestar.response import Stream
 from psycopg import AsyncConnection
+from psycopg_pool import AsyncConnectionPool
 
 from sentinel.queries import Queries
 from sentinel.schemas import (
@@ -23,9 +30,35 @@ from sentinel.schemas import (
 from sentinel.seed import generate_records
 
 Connection = NamedDependency[AsyncConnection]
+Pool = NamedDependency[AsyncConnectionPool]
 QueryFiles = NamedDependency[Queries]
 
 BIGINT_MAX = 2**63 - 1
+LIST_LIMIT_MAX = 10_000
+
+
+def _assume_utc(value: datetime | None) -> datetime | None:
+    """Query-string times without a zone are UTC, like timestamps in a record."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+async def _json_array(
+    pool: AsyncConnectionPool, queries: Queries, filters: dict[str, Any]
+) -> AsyncIterator[bytes]:
+    """A JSON array written page by page: memory stays flat however many records there are.
+
+    The connection is taken here, not from the request's dependency, because the body is
+    sent after the handler has returned.
+    """
+    yield b"["
+    separator = b""
+    async with pool.connection() as conn:
+        async for page in queries.list_billing_records(conn, **filters):
+            yield separator + msgspec.json.encode(page)[1:-1]
+            separator = b","
+    yield b"]"
 
 
 class BillingController(Controller):
@@ -58,15 +91,55 @@ class BillingController(Controller):
             records_created=len(stored),
         )
 
-    @get("/", summary="List billing records")
+    @get(
+        "/",
+        summary="List billing records",
+        description="Without `limit` the whole list is streamed as one JSON array. With `limit`, "
+        'one page; when more may follow, a `Link: <...>; rel="next"` header gives the next '
+        "page's URL (keyset pagination on id with `after_id`).",
+        responses={200: ResponseSpec(list[BillingRecord], description="Records, by id")},
+    )
     async def list_records(
         self,
-        conn: Connection,
+        request: Request,
+        pool: Pool,
         queries: QueryFiles,
         service: FromQuery[str | None] = None,
         region: FromQuery[str | None] = None,
-    ) -> list[BillingRecord]:
-        return await queries.list_billing_records(conn, service=service, region=region)
+        account_id: FromQuery[str | None] = None,
+        start: Annotated[
+            datetime | None, Parameter(description="Only records at or after this time")
+        ] = None,
+        end: Annotated[
+            datetime | None, Parameter(description="Only records before this time")
+        ] = None,
+        after_id: Annotated[
+            int | None, Parameter(ge=0, description="Records after this id")
+        ] = None,
+        limit: Annotated[int | None, Parameter(ge=1, le=LIST_LIMIT_MAX)] = None,
+    ) -> Response[bytes]:
+        filters = {
+            "service": service,
+            "region": region,
+            "account_id": account_id,
+            "start": _assume_utc(start),
+            "end": _assume_utc(end),
+            "after_id": after_id,
+        }
+        if limit is None:
+            return Stream(_json_array(pool, queries, filters), media_type=MediaType.JSON)
+        async with pool.connection() as conn:
+            rows = [
+                row
+                async for page in queries.list_billing_records(conn, **filters, limit=limit)
+                for row in page
+            ]
+        headers = {}
+        if len(rows) == limit:
+            next_page = {**request.query_params.dict(), "after_id": [str(rows[-1]["id"])]}
+            url = request.url.with_replacements(query=urlencode(next_page, doseq=True))
+            headers["Link"] = f'<{url}>; rel="next"'
+        return Response(msgspec.json.encode(rows), media_type=MediaType.JSON, headers=headers)
 
     @get("/summary", summary="Total cost per service")
     async def summary(self, conn: Connection, queries: QueryFiles) -> list[ServiceCost]:
