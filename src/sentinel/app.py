@@ -17,6 +17,7 @@ from sentinel.errors import problem_details_plugin
 from sentinel.queries import Queries
 from sentinel.routes.billing import BillingController
 from sentinel.routes.health import health
+from sentinel.routes.imports import ImportController
 from sentinel.settings import Settings
 
 
@@ -53,7 +54,7 @@ def create_app(settings: Settings) -> Litestar:
         return queries
 
     return Litestar(
-        route_handlers=[BillingController, health],
+        route_handlers=[BillingController, ImportController, health],
         dependencies={
             "conn": Provide(provide_connection),
             "pool": Provide(provide_pool, sync_to_thread=False),

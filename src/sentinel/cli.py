@@ -7,8 +7,10 @@ import os
 import random
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 import psycopg
 from pydantic import ValidationError
@@ -65,6 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
     anomalies.add_argument("--threshold", type=_threshold, default=2.0, help="|z| above this")
 
     commands.add_parser("psql", help="open psql on the configured database")
+
+    imports = commands.add_parser(
+        "import",
+        help="import billing exports (AWS CUR, CUR 2.0, FOCUS, Azure; CSV, .gz, .zip, Parquet)",
+    )
+    imports.add_argument("files", nargs="+", type=Path, metavar="FILE", help="export files")
     return parser
 
 
@@ -115,6 +123,8 @@ def _run(args: argparse.Namespace, settings: Settings, url: str, console: Consol
         rows = asyncio.run(_anomalies(url, args.threshold))
         console.print(_anomaly_table(rows, args.threshold))
         return 0
+    if args.command == "import":
+        return asyncio.run(_import(url, args.files, console))
     if args.command == "psql":
         return subprocess.call([psql_executable(settings), url], env=os.environ.copy())
     raise AssertionError(args.command)
@@ -141,6 +151,51 @@ async def _seed(url: str, days: int) -> int:
     async with await psycopg.AsyncConnection.connect(url) as conn:
         stored = await Queries().insert_billing_records(conn, records=records)
     return len(stored)
+
+
+async def _import(url: str, files: list[Path], console: Console) -> int:
+    """Each file in its own transaction: a bad file stores nothing and stops the run."""
+    from rich.progress import MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from sentinel.importers import ExportError, checksum, import_export, open_export
+
+    queries = Queries()
+    stored = replaced = unchanged = 0
+    started = time.perf_counter()
+    columns = (*Progress.get_default_columns(), MofNCompleteColumn(), TimeElapsedColumn())
+    async with await psycopg.AsyncConnection.connect(url, options="-c TimeZone=UTC") as conn:
+        with Progress(*columns, console=console, transient=True) as bar:
+            for path in files:
+                try:
+                    export = open_export(path)
+                    task = bar.add_task(path.name, total=export.total_rows)
+                    result = await import_export(
+                        conn,
+                        queries,
+                        export,
+                        file_checksum=checksum(path),
+                        progress=lambda rows, t=task: bar.update(t, completed=rows),
+                    )
+                except (ExportError, OSError) as exc:
+                    bar.stop()
+                    console.print(f"[red]refused:[/red] {exc}")
+                    console.print(f"nothing from {path.name} was stored")
+                    return 1
+                bar.update(task, completed=result.row_count, total=result.row_count)
+                stored += result.row_count
+                replaced += result.replaced_rows
+                unchanged += result.status == "unchanged"
+                console.print(
+                    f"{path.name}: {result.format}, {result.status}, {result.row_count:,} rows"
+                    + (f", replaced {result.replaced_rows:,}" if result.replaced_rows else "")
+                    + (f" (same as import {result.unchanged_of})" if result.unchanged_of else "")
+                )
+    seconds = time.perf_counter() - started
+    console.print(
+        f"imported {len(files)} file(s): {stored:,} rows stored, {replaced:,} replaced, "
+        f"{unchanged} unchanged, in {seconds:.1f} s ({stored / seconds:,.0f} rows/s)"
+    )
+    return 0
 
 
 async def _anomalies(url: str, threshold: float) -> list[Anomaly]:

@@ -1,7 +1,7 @@
 """Typed wrappers, one per file in sql/queries/. Keyword arguments only."""
 
 from collections.abc import AsyncIterator, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -10,7 +10,17 @@ from psycopg.rows import class_row, dict_row
 from pydantic import BaseModel
 
 from sentinel.db import QueryFileError, load_queries, resource_dir
-from sentinel.schemas import Anomaly, BillingRecord, BillingRecordIn, ServiceCost
+from sentinel.detection import DetectionParams
+from sentinel.schemas import (
+    Anomaly,
+    AnomalyEvent,
+    BillingImport,
+    BillingRecord,
+    BillingRecordIn,
+    DetectedAnomaly,
+    ScoredBillingRecord,
+    ServiceCost,
+)
 
 Row = TypeVar("Row", bound=BaseModel)
 
@@ -100,3 +110,105 @@ class Queries:
 
     async def find_anomalies(self, conn: AsyncConnection, *, threshold: float) -> list[Anomaly]:
         return await self._all(conn, "find_anomalies", Anomaly, {"threshold": threshold})
+
+    # Causal detectors (migration 0005); parameters validated by sentinel.detection.
+
+    async def find_detected_anomalies(
+        self, conn: AsyncConnection, *, params: DetectionParams
+    ) -> list[DetectedAnomaly]:
+        return await self._all(conn, "find_detected_anomalies", DetectedAnomaly, vars(params))
+
+    async def find_anomaly_events(
+        self, conn: AsyncConnection, *, params: DetectionParams
+    ) -> list[AnomalyEvent]:
+        return await self._all(conn, "find_anomaly_events", AnomalyEvent, vars(params))
+
+    async def insert_billing_records_scored(
+        self, conn: AsyncConnection, *, records: Sequence[BillingRecordIn]
+    ) -> list[ScoredBillingRecord]:
+        params = {
+            "services": [r.service for r in records],
+            "costs": [r.cost for r in records],
+            "timestamps": [r.timestamp for r in records],
+            "regions": [r.region for r in records],
+            "account_ids": [r.account_id for r in records],
+            "is_anomalies": [r.is_anomaly for r in records],
+        }
+        return await self._all(conn, "insert_billing_records_scored", ScoredBillingRecord, params)
+
+    # Imports of billing export files (sentinel.importers drives these, in one transaction).
+
+    async def lock_imports(self, conn: AsyncConnection) -> None:
+        await conn.execute(self._sql["lock_imports"])
+
+    async def find_current_import(self, conn: AsyncConnection, *, checksum: str) -> int | None:
+        cur = await conn.execute(self._sql["find_current_import"], {"checksum": checksum})
+        row = await cur.fetchone()
+        return None if row is None else row[0]
+
+    async def insert_import(
+        self,
+        conn: AsyncConnection,
+        *,
+        file_name: str,
+        format: str,
+        checksum: str,
+        status: str = "imported",
+        unchanged_of: int | None = None,
+    ) -> BillingImport:
+        params = {
+            "file_name": file_name,
+            "format": format,
+            "checksum": checksum,
+            "status": status,
+            "unchanged_of": unchanged_of,
+        }
+        stored = await self._one(conn, "insert_import", BillingImport, params)
+        assert stored is not None  # insert ... returning always yields the row
+        return stored
+
+    async def copy_billing_records(
+        self, conn: AsyncConnection, *, chunks: AsyncIterator[bytes]
+    ) -> None:
+        """COPY the CSV chunks (columns as in copy_billing_records.sql) into billing_record."""
+        async with conn.cursor() as cur, cur.copy(self._sql["copy_billing_records"]) as copy:
+            async for chunk in chunks:
+                await copy.write(chunk)
+
+    async def replace_imported_records(
+        self,
+        conn: AsyncConnection,
+        *,
+        import_id: int,
+        accounts: Sequence[str],
+        periods: Sequence[date],
+    ) -> int:
+        params = {"import_id": import_id, "accounts": list(accounts), "periods": list(periods)}
+        cur = await conn.execute(self._sql["replace_imported_records"], params)
+        row = await cur.fetchone()
+        assert row is not None  # count(*) always yields a row
+        return row[0]
+
+    async def finish_import(
+        self,
+        conn: AsyncConnection,
+        *,
+        import_id: int,
+        row_count: int,
+        replaced_rows: int,
+        periods: Sequence[date],
+        accounts: Sequence[str],
+    ) -> BillingImport:
+        params = {
+            "import_id": import_id,
+            "row_count": row_count,
+            "replaced_rows": replaced_rows,
+            "periods": list(periods),
+            "accounts": list(accounts),
+        }
+        stored = await self._one(conn, "finish_import", BillingImport, params)
+        assert stored is not None  # the import row was inserted in the same transaction
+        return stored
+
+    async def list_imports(self, conn: AsyncConnection, *, limit: int = 100) -> list[BillingImport]:
+        return await self._all(conn, "list_imports", BillingImport, {"limit": limit})

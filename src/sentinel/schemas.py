@@ -1,6 +1,6 @@
 """Request and response bodies. Field names equal the SQL column aliases."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
@@ -91,6 +91,55 @@ class Anomaly(BaseModel):
     z_score: float
 
 
+class DetectedAnomaly(BaseModel):
+    """A point flagged by a causal detector (sentinel.detect), with why it was flagged.
+
+    The original fields keep their meaning; for hour and day buckets `id` is null, `timestamp`
+    is the bucket start, and a column not in group_by is null (all its values summed).
+    """
+
+    id: int | None
+    service: str | None
+    cost: float
+    timestamp: datetime
+    region: str | None
+    account_id: str | None
+    z_score: float = Field(description="(cost - expected) / spread, rounded to 3 decimals")
+    expected: float = Field(description="The baseline the point is judged against")
+    lower_bound: float = Field(description="expected - threshold * spread")
+    upper_bound: float = Field(description="expected + threshold * spread")
+    impact: float = Field(description="cost - expected, in dollars")
+    impact_pct: float | None = Field(description="impact as percent of expected; null if 0")
+    method: str
+    granularity: str
+    bucket: datetime = Field(description="Start of the hour or day (the record time for record)")
+
+
+class AnomalyEvent(BaseModel):
+    """Consecutive flagged points of one series: a lasting change alerts once."""
+
+    service: str | None
+    account_id: str | None
+    region: str | None
+    started_at: datetime
+    ended_at: datetime = Field(description="Last flagged point (the newest one when ongoing)")
+    ongoing: bool = Field(description="The run reaches the series' newest point")
+    point_count: int
+    peak_score: float
+    peak_cost: float
+    total_impact: float = Field(description="Sum of cost - expected over the event, dollars")
+    method: str
+    granularity: str
+
+
+class ScoredBillingRecord(BillingRecord):
+    """A stored record with the causal verdict against the same service's 7 days before it."""
+
+    z_score: float | None = Field(description="Trailing z-score; null without 3 earlier records")
+    expected: float | None = Field(description="Mean cost of the service's 7 days before it")
+    anomaly: bool
+
+
 class SeedResult(BaseModel):
     message: str
     records_created: int
@@ -99,3 +148,21 @@ class SeedResult(BaseModel):
 class Health(BaseModel):
     status: str
     service: str
+
+
+class BillingImport(BaseModel):
+    """One import of a billing export file, as the history (sentinel.imports) shows it."""
+
+    id: int
+    file_name: str
+    format: str = Field(description="aws-cur-csv, aws-cur-parquet, aws-cur2-*, focus-*, azure-csv")
+    checksum: str = Field(description="SHA-256 of the file, hex")
+    status: str = Field(description="imported, superseded, or unchanged (nothing stored)")
+    row_count: int
+    replaced_rows: int = Field(description="Rows of earlier imports of the same period replaced")
+    billing_periods: list[date]
+    billing_accounts: list[str]
+    unchanged_of: int | None = Field(description="For unchanged: the import with the same bytes")
+    superseded_by: int | None
+    started_at: datetime
+    finished_at: datetime | None

@@ -18,12 +18,25 @@ from litestar.response import Stream
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
+from sentinel.detection import (
+    DETECTION_HELP,
+    GRANULARITY_HELP,
+    GROUP_BY_HELP,
+    METHOD_HELP,
+    MIN_IMPACT_HELP,
+    MIN_PCT_HELP,
+    WINDOW_HELP,
+    detection_params,
+)
 from sentinel.queries import Queries
 from sentinel.schemas import (
     Anomaly,
+    AnomalyEvent,
     BillingBatchIn,
     BillingRecord,
     BillingRecordIn,
+    DetectedAnomaly,
+    ScoredBillingRecord,
     SeedResult,
     ServiceCost,
 )
@@ -68,14 +81,16 @@ class BillingController(Controller):
     @post("/", status_code=201, summary="Store one billing record")
     async def create_record(
         self, data: JSONBody[BillingRecordIn], conn: Connection, queries: QueryFiles
-    ) -> BillingRecord:
-        return await queries.insert_billing_record(conn, record=data)
+    ) -> ScoredBillingRecord:
+        # Through the batch statement, so single and batch records get the same verdict.
+        [stored] = await queries.insert_billing_records_scored(conn, records=[data])
+        return stored
 
     @post("/batch", status_code=201, summary="Store many billing records, all or none")
     async def create_batch(
         self, data: JSONBody[BillingBatchIn], conn: Connection, queries: QueryFiles
-    ) -> list[BillingRecord]:
-        return await queries.insert_billing_records(conn, records=data.records)
+    ) -> list[ScoredBillingRecord]:
+        return await queries.insert_billing_records_scored(conn, records=data.records)
 
     @post("/seed", status_code=201, summary="Generate mock AWS billing data")
     async def seed(
@@ -145,16 +160,76 @@ class BillingController(Controller):
     async def summary(self, conn: Connection, queries: QueryFiles) -> list[ServiceCost]:
         return await queries.summarize_costs(conn)
 
-    @get("/anomalies", summary="Records far from their service's mean (z-score)")
+    @get(
+        "/anomalies",
+        summary="Anomalies: the original z-score rule, or a causal detector with ?method=",
+        description=DETECTION_HELP,
+    )
     async def anomalies(
         self,
         conn: Connection,
         queries: QueryFiles,
         threshold: Annotated[
-            float, Parameter(ge=0, description="Flag when |z_score| is strictly above this")
-        ] = 2.0,
-    ) -> list[Anomaly]:
-        return await queries.find_anomalies(conn, threshold=threshold)
+            float | None,
+            Parameter(
+                ge=0,
+                description="Flag when |z_score| is strictly above this (default 2.0 for the "
+                "original rule, else the method's default)",
+            ),
+        ] = None,
+        method: Annotated[str | None, Parameter(description=METHOD_HELP)] = None,
+        granularity: Annotated[str | None, Parameter(description=GRANULARITY_HELP)] = None,
+        group_by: Annotated[list[str] | None, Parameter(description=GROUP_BY_HELP)] = None,
+        window: Annotated[str | None, Parameter(description=WINDOW_HELP)] = None,
+        min_impact: Annotated[float | None, Parameter(description=MIN_IMPACT_HELP)] = None,
+        min_pct: Annotated[float | None, Parameter(description=MIN_PCT_HELP)] = None,
+    ) -> list[Anomaly] | list[DetectedAnomaly]:
+        detector = (method, granularity, group_by, window, min_impact, min_pct)
+        if all(value is None for value in detector):
+            # The original rule, unchanged, for existing clients.
+            return await queries.find_anomalies(
+                conn, threshold=2.0 if threshold is None else threshold
+            )
+        params = detection_params(
+            method=method,
+            granularity=granularity,
+            group_by=group_by,
+            window=window,
+            threshold=threshold,
+            min_impact=min_impact,
+            min_pct=min_pct,
+        )
+        return await queries.find_detected_anomalies(conn, params=params)
+
+    @get(
+        "/anomalies/events",
+        summary="Anomaly events: consecutive flagged points of one series, alerted once",
+        description=DETECTION_HELP,
+    )
+    async def anomaly_events(
+        self,
+        conn: Connection,
+        queries: QueryFiles,
+        threshold: Annotated[
+            float | None, Parameter(ge=0, description="Flag when |z_score| is above this")
+        ] = None,
+        method: Annotated[str | None, Parameter(description=METHOD_HELP)] = None,
+        granularity: Annotated[str | None, Parameter(description=GRANULARITY_HELP)] = None,
+        group_by: Annotated[list[str] | None, Parameter(description=GROUP_BY_HELP)] = None,
+        window: Annotated[str | None, Parameter(description=WINDOW_HELP)] = None,
+        min_impact: Annotated[float | None, Parameter(description=MIN_IMPACT_HELP)] = None,
+        min_pct: Annotated[float | None, Parameter(description=MIN_PCT_HELP)] = None,
+    ) -> list[AnomalyEvent]:
+        params = detection_params(
+            method=method,
+            granularity=granularity,
+            group_by=group_by,
+            window=window,
+            threshold=threshold,
+            min_impact=min_impact,
+            min_pct=min_pct,
+        )
+        return await queries.find_anomaly_events(conn, params=params)
 
     @get("/{id:str}", summary="One billing record by id")
     async def get_record(

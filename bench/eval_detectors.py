@@ -1,0 +1,304 @@
+"""Score Sentinel's detectors on labelled series, one table per data set.
+
+Data sets:
+- generated: realistic hourly billing (diurnal and weekly seasonality, growth, noise, six
+  services) with injected spikes, surges (1.5-3x for 3-12 hours) and level shifts (a shift is a
+  true alarm only during its first day), one family per table;
+- nab: NAB realAWSCloudwatch + realKnownCause with their published windows;
+- ms: Microsoft cloud monitoring (runs of Label = 1 are the windows).
+The real data sets are read from ../shared/data (SENTINEL_DATA_DIR); they are skipped, saying
+so, when missing.
+
+Each series is loaded as the cost of one service into a scratch database on 127.0.0.1 (created
+from SENTINEL_BENCH_ADMIN_URL, default postgresql://postgres@127.0.0.1:5432/postgres, dropped at
+the end), and the detectors run in SQL. Scoring is per event window: a window is found when a
+flagged point falls inside it (recall); a run of consecutive flagged points is one alarm, true
+when it overlaps a window (precision); delay is the number of buckets from the window start to
+the first flag in it. The original rule is scored at its best threshold per data set.
+
+    .venv/bin/python bench/eval_detectors.py [--only generated,nab,ms]
+"""
+
+import argparse
+import csv
+import json
+import math
+import os
+import random
+import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import psycopg
+from psycopg import sql
+
+from sentinel.db import load_queries
+from sentinel.detection import DEFAULTS
+from sentinel.migrations import apply_migrations
+
+HERE = Path(__file__).resolve().parent
+DATA = Path(os.environ.get("SENTINEL_DATA_DIR", HERE.parents[1] / "shared" / "data"))
+ADMIN_URL = os.environ.get(
+    "SENTINEL_BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+ORIGINAL_THRESHOLDS = (1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0)
+
+
+@dataclass
+class Series:
+    name: str
+    times: list[datetime]
+    values: list[float]
+    windows: list[tuple[datetime, datetime]]  # [start, end) of each labelled anomaly
+
+
+@dataclass
+class Score:
+    precision: float
+    recall: float
+    f1: float
+    delay: float | None
+    alarms: int
+    windows: int
+
+
+# ---------------------------------------------------------------------------- data sets
+
+
+def generated(family: str, seed: int = 7) -> list[Series]:
+    """Six services, 70 days hourly; three injected events per service after day 30."""
+    rng = random.Random(f"{seed}-{family}")
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    hours = 70 * 24
+    out = []
+    for index, base in enumerate((2.0, 0.4, 1.1, 0.15, 0.6, 0.3)):
+        amplitude = rng.uniform(0.15, 0.4)
+        weekend = rng.uniform(0.6, 0.9)
+        growth = rng.uniform(0.0, 0.15) / (30 * 24)  # per hour, up to 15 percent a month
+        noise = rng.uniform(0.03, 0.08)
+        peak_hour = rng.randint(12, 17)
+        values = []
+        for h in range(hours):
+            at = start + timedelta(hours=h)
+            season = 1 + amplitude * math.cos(2 * math.pi * (at.hour - peak_hour) / 24)
+            day = weekend if at.weekday() >= 5 else 1.0
+            values.append(base * season * day * (1 + growth * h) * rng.lognormvariate(0, noise))
+        windows = []
+        onsets = [
+            (30 + 12 * k) * 24 + rng.randint(0, 23) + rng.randint(0, 5) * 24 for k in range(3)
+        ]
+        for onset in onsets:
+            factor = rng.uniform(1.5, 3.0)
+            if family == "spikes":
+                values[onset] *= rng.uniform(3.0, 8.0)
+                length = 1
+            elif family == "surges":
+                length = rng.randint(3, 12)
+                for h in range(onset, onset + length):
+                    values[h] *= factor
+            else:  # "none": the clean series that generated_shifts adds one shift to
+                continue
+            windows.append(
+                (start + timedelta(hours=onset), start + timedelta(hours=onset + length))
+            )
+        times = [start + timedelta(hours=h) for h in range(hours)]
+        out.append(Series(f"gen-{family}-{index}", times, [round(v, 4) for v in values], windows))
+    return out
+
+
+def generated_shifts(seed: int = 7) -> list[Series]:
+    """The clean series with one lasting shift each; only its first day is a true alarm."""
+    rng = random.Random(f"{seed}-shift")
+    base_sets = generated("none", seed)
+    out = []
+    for series in base_sets:
+        onset = (35 + rng.randint(0, 20)) * 24 + rng.randint(0, 23)
+        factor = rng.uniform(1.5, 3.0)
+        values = [v * factor if h >= onset else v for h, v in enumerate(series.values)]
+        start = series.times[0]
+        window = (start + timedelta(hours=onset), start + timedelta(hours=onset + 24))
+        out.append(Series(series.name.replace("none", "shifts"), series.times, values, [window]))
+    return out
+
+
+def _ts(text: str) -> datetime:
+    text = text.strip().strip('"').replace("Z", "").replace("T", " ")
+    return datetime.fromisoformat(text[:19]).replace(tzinfo=UTC)
+
+
+def nab() -> list[Series]:
+    labels = json.loads((DATA / "nab" / "labels" / "combined_windows.json").read_text())
+    out = []
+    for folder in ("realAWSCloudwatch", "realKnownCause"):
+        for path in sorted((DATA / "nab" / folder).glob("*.csv")):
+            with path.open() as handle:
+                rows = list(csv.DictReader(handle))
+            windows = [(_ts(a), _ts(b)) for a, b in labels.get(f"{folder}/{path.name}", [])]
+            out.append(
+                Series(
+                    f"nab-{path.stem}",
+                    [_ts(r["timestamp"]) for r in rows],
+                    [float(r["value"]) for r in rows],
+                    windows,
+                )
+            )
+    return out
+
+
+def microsoft() -> list[Series]:
+    out = []
+    for path in sorted((DATA / "ms_cloud_monitoring").glob("*/*.csv")):
+        with path.open() as handle:
+            rows = list(csv.DictReader(handle))
+        times = [_ts(r["TimeStamp"]) for r in rows]
+        windows, run_start = [], None
+        for i, row in enumerate(rows):
+            if row["Label"].strip() == "1" and run_start is None:
+                run_start = times[i]
+            if row["Label"].strip() != "1" and run_start is not None:
+                windows.append((run_start, times[i]))
+                run_start = None
+        if run_start is not None:
+            windows.append((run_start, times[-1] + timedelta(hours=1)))
+        out.append(Series(f"ms-{path.stem}", times, [float(r["Value"]) for r in rows], windows))
+    return out
+
+
+# ---------------------------------------------------------------------------- scoring
+
+
+def score(
+    series: list[Series], flags: dict[str, list[tuple[datetime, bool]]], bucket: timedelta
+) -> Score:
+    """Event-window precision, recall, F1 and mean delay in buckets over all series."""
+    hits = windows = true_alarms = alarms = 0
+    delays = []
+    for one in series:
+        points = flags.get(one.name, [])
+        windows += len(one.windows)
+        for start, end in one.windows:
+            inside = [t for t, flagged in points if flagged and start <= t < end]
+            if inside:
+                hits += 1
+                delays.append((min(inside) - start) // bucket)
+        run: list[datetime] = []
+        for t, flagged in [*points, (datetime.max.replace(tzinfo=UTC), False)]:
+            if flagged:
+                run.append(t)
+                continue
+            if run:
+                alarms += 1
+                if any(s <= r < e for r in run for s, e in one.windows):
+                    true_alarms += 1
+                run = []
+    precision = true_alarms / alarms if alarms else 0.0
+    recall = hits / windows if windows else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    delay = sum(delays) / len(delays) if delays else None
+    return Score(precision, recall, f1, delay, alarms, windows)
+
+
+# ---------------------------------------------------------------------------- database
+
+
+@contextmanager
+def scratch_database() -> Iterator[str]:
+    if urlsplit(ADMIN_URL).hostname not in ("127.0.0.1", "localhost"):
+        sys.exit("refusing to create a scratch database anywhere but 127.0.0.1")
+    name = f"sentinel_eval_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+        admin.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    url = urlsplit(ADMIN_URL)._replace(path=f"/{name}").geturl()
+    try:
+        apply_migrations(url)
+        yield url
+    finally:
+        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+            admin.execute(
+                sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
+            )
+
+
+def evaluate(
+    conn: psycopg.Connection,
+    queries: dict[str, str],
+    title: str,
+    data: list[Series],
+    granularity: str,
+) -> None:
+    conn.execute(queries["eval_reset"])
+    for one in data:
+        conn.execute(
+            queries["eval_load"],
+            {"service": one.name, "costs": one.values, "timestamps": one.times},
+        )
+    conn.commit()
+    bucket = timedelta(hours=1) if granularity == "hour" else timedelta(days=1)
+    rows = []
+    for method, (window, threshold) in DEFAULTS.items():
+        flags: dict[str, list[tuple[datetime, bool]]] = {}
+        params = {
+            "method": method,
+            "granularity": granularity,
+            "window": window,
+            "threshold": threshold,
+        }
+        for service, at, anomaly in conn.execute(queries["eval_detect"], params):
+            flags.setdefault(service, []).append((at, anomaly))
+        rows.append((f"{method} ({window.days}d, {threshold:g})", score(data, flags, bucket)))
+    original = conn.execute(queries["eval_original"]).fetchall()
+    best = None
+    for threshold in ORIGINAL_THRESHOLDS:
+        flags = {}
+        for service, at, abs_z in original:
+            flags.setdefault(service, []).append((at, abs_z is not None and abs_z > threshold))
+        result = score(data, flags, bucket)
+        if best is None or result.f1 > best[1].f1:
+            best = (f"original z-score (best |z| > {threshold:g})", result)
+    assert best is not None
+    rows.append(best)
+    conn.rollback()
+    print(
+        f"\n### {title} ({len(data)} series, "
+        f"{sum(len(s.windows) for s in data)} windows, {granularity} buckets)\n"
+    )
+    print("| method | precision | recall | F1 | mean delay (buckets) | alarms |")
+    print("|---|---|---|---|---|---|")
+    for name, result in rows:
+        delay = "-" if result.delay is None else f"{result.delay:.2f}"
+        print(
+            f"| {name} | {result.precision:.2f} | {result.recall:.2f} | {result.f1:.2f} "
+            f"| {delay} | {result.alarms} |"
+        )
+    sys.stdout.flush()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--only", default="generated,nab,ms")
+    chosen = set(parser.parse_args().only.split(","))
+    queries = load_queries(HERE / "sql")
+    with scratch_database() as url, psycopg.connect(url) as conn:
+        if "generated" in chosen:
+            evaluate(conn, queries, "generated: spikes", generated("spikes"), "hour")
+            evaluate(conn, queries, "generated: surges", generated("surges"), "hour")
+            evaluate(conn, queries, "generated: level shifts", generated_shifts(), "hour")
+        if not DATA.is_dir():
+            print(f"\n{DATA} is missing: NAB and Microsoft data sets skipped.")
+            return 0
+        if "nab" in chosen:
+            evaluate(conn, queries, "NAB realAWSCloudwatch + realKnownCause", nab(), "hour")
+        if "ms" in chosen:
+            evaluate(conn, queries, "Microsoft cloud monitoring", microsoft(), "hour")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,28 @@
+-- Anomaly events: runs of consecutive flagged points of one series (sentinel.anomaly_events,
+-- migration 0005), newest first, so a lasting change in spend alerts once.
+-- params: method, granularity, group_by text[], window interval, threshold, min_impact,
+--         min_pct (as find_detected_anomalies)
+-- row: AnomalyEvent
+select
+    service,
+    account_id,
+    region,
+    started_at,
+    ended_at,
+    ongoing,
+    point_count,
+    round(peak_score::numeric, 3)::double precision as peak_score,
+    peak_cost,
+    total_impact,
+    method,
+    %(granularity)s::text as granularity
+from sentinel.anomaly_events(
+    %(method)s::text,
+    %(granularity)s::text,
+    %(group_by)s::text[],
+    %(window)s::interval,
+    %(threshold)s::double precision,
+    %(min_impact)s::double precision,
+    %(min_pct)s::double precision
+)
+order by started_at desc, service, account_id, region

@@ -1,0 +1,108 @@
+-- Store billing records (all or nothing) and return each with its causal verdict: the trailing
+-- detector at record granularity per service (mean and population stddev of the same service's
+-- records in the 7 days before it, earlier records of the same batch included, threshold 3), the
+-- same numbers as sentinel.detect('trailing', 'record', '{service}', '7 days', 3.0).
+-- Only the records within 7 days before the batch's own time span are read.
+-- params: services text[], costs float8[], timestamps timestamptz[], regions text[],
+--         account_ids text[], is_anomalies boolean[] (equal lengths, one element per record)
+-- row: ScoredBillingRecord
+with stored as (
+    insert into sentinel_data.billing_record (service, cost, "timestamp", region, account_id, is_anomaly)
+    select
+        input.service,
+        input.cost,
+        input."timestamp",
+        input.region,
+        input.account_id,
+        input.is_anomaly
+    from unnest(
+        %(services)s::text[],
+        %(costs)s::double precision[],
+        %(timestamps)s::timestamptz[],
+        %(regions)s::text[],
+        %(account_ids)s::text[],
+        %(is_anomalies)s::boolean[]
+    ) with ordinality as input (service, cost, "timestamp", region, account_id, is_anomaly, position)
+    order by input.position
+    returning
+        id,
+        service,
+        cost,
+        "timestamp",
+        region,
+        account_id,
+        is_anomaly,
+        created_at
+),
+span as (
+    select
+        service,
+        min("timestamp") - interval '7 days' as since,
+        max("timestamp") as until
+    from stored
+    group by service
+),
+-- The statement's snapshot does not see the rows it inserts, so earlier records are read from
+-- the table and the new ones added from "stored".
+context as (
+    select
+        earlier.id,
+        earlier.service,
+        earlier.cost,
+        earlier."timestamp"
+    from sentinel_data.billing_record as earlier
+    inner join span
+        on earlier.service = span.service
+        and earlier."timestamp" >= span.since
+        and earlier."timestamp" < span.until
+    union all
+    select
+        stored.id,
+        stored.service,
+        stored.cost,
+        stored."timestamp"
+    from stored
+),
+baseline as (
+    select
+        context.id,
+        count(*) over preceding_week as baseline_count,
+        (avg(context.cost) over preceding_week)::double precision as expected,
+        (stddev_pop(context.cost) over preceding_week)::double precision as stddev
+    from context
+    window preceding_week as (
+        partition by context.service
+        order by context."timestamp"
+        range between interval '7 days' preceding and interval '1 microsecond' preceding
+    )
+),
+scored as (
+    select
+        baseline.id,
+        baseline.baseline_count,
+        baseline.expected,
+        sentinel.verdict_spread(baseline.stddev, baseline.expected) as spread
+    from baseline
+)
+select
+    stored.id,
+    stored.service,
+    stored.cost::double precision as cost,
+    stored."timestamp",
+    stored.region,
+    stored.account_id,
+    stored.is_anomaly,
+    stored.created_at,
+    case
+        when scored.baseline_count >= 3
+            then round(((stored.cost::double precision - scored.expected) / scored.spread)::numeric, 3)::double precision
+    end as z_score,
+    scored.expected,
+    coalesce(
+        scored.baseline_count >= 3
+        and abs(stored.cost::double precision - scored.expected) > 3.0 * scored.spread,
+        false
+    ) as anomaly
+from stored
+inner join scored on stored.id = scored.id
+order by stored.id

@@ -1,0 +1,199 @@
+"""One import: detect, stream batches through the format's mapping, COPY, replace, record.
+
+The whole import is one transaction: a file that fails on its last line stores nothing, and
+readers see the earlier import of the same billing period until the new one commits. The
+mapping of batch n+1 (Arrow, in a worker thread) overlaps the COPY of batch n.
+"""
+
+import asyncio
+import hashlib
+import logging
+import re
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import psycopg
+import pyarrow.parquet as pq
+from psycopg import AsyncConnection
+
+from sentinel.importers import base, formats, source
+from sentinel.importers.base import ExportError, Position
+from sentinel.queries import Queries
+from sentinel.schemas import BillingImport
+
+logger = logging.getLogger("sentinel.importers")
+
+Progress = Callable[[int], None]  # rows stored so far
+
+
+@dataclass
+class Export:
+    """An export file opened and recognised; no row read yet."""
+
+    source: source.Source
+    format: formats.Format
+    total_rows: int | None  # known up front for Parquet only
+
+    @property
+    def format_name(self) -> str:
+        return self.format.name
+
+
+@dataclass
+class Batches:
+    """The COPY chunks of an export, with what they covered once they have been read."""
+
+    export: Export
+    import_id: int
+    rows: int = 0
+    scope: set[tuple[str, date]] = field(default_factory=set)
+
+    def __iter__(self) -> Iterator[bytes]:
+        src, fmt = self.export.source, self.export.format
+        wanted = fmt.wanted()
+        raw = (
+            source.parquet_batches(src, wanted)
+            if not src.is_csv
+            else source.csv_batches(src, wanted, fmt.null_values, lambda: self.rows)
+        )
+        for batch in raw:
+            if batch.num_rows == 0:
+                continue
+            position = Position(src.name, self.rows, src.is_csv)
+            columns = fmt.map(batch, position)
+            self.scope.update(
+                base.scope(columns["billing_account_id"], columns["billing_period_start"])
+            )
+            chunk = base.to_csv(base.normalised(columns, self.import_id))
+            self.rows += batch.num_rows
+            yield chunk
+
+
+# "COPY billing_record, line 12, column tags: ..." (the server's position in our COPY data).
+_COPY_CONTEXT = re.compile(r"line (\d+)(?:, column (\w+))?")
+
+
+def _refused_by_database(export: Export, exc: psycopg.Error) -> ExportError:
+    """A value the checks above let through but PostgreSQL refuses, located in the file.
+
+    The server's message stays in the log: it can quote SQL, and clients never see that.
+    """
+    logger.info("import refused by the database: %s", exc)
+    found = _COPY_CONTEXT.search(exc.diag.context or "")
+    if not found:
+        return ExportError(export.source.name, "a value cannot be stored")
+    row = int(found.group(1)) - 1
+    target = found.group(2)
+    roles = export.format.columns
+    column = {
+        "service": roles.get("service"),
+        "cost": roles.get("cost"),
+        "timestamp": roles.get("timestamp"),
+        "region": roles.get("region"),
+        "account_id": roles.get("account"),
+        "currency": roles.get("currency"),
+        "billing_period_start": roles.get("period"),
+        "tags": export.format.tags_column,
+    }.get(target or "", target)
+    position = Position(export.source.name, 0, export.source.is_csv)
+    return position.error(row, column or "?", "the value cannot be stored in that field")
+
+
+def open_export(path: Path, name: str | None = None) -> Export:
+    """Recognise the file; wrong headers and unknown formats fail here, before any write."""
+    shown = name or path.name
+    src = source.open_source(path, shown)
+    fmt = formats.detect(shown, src.columns, src.container)
+    total = None
+    if not src.is_csv:
+        total = pq.ParquetFile(path).metadata.num_rows
+    return Export(src, fmt, total)
+
+
+def checksum(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while block := stream.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+async def _in_thread(batches: Batches, progress: Progress | None) -> AsyncIterator[bytes]:
+    chunks = iter(batches)
+    pending = asyncio.ensure_future(asyncio.to_thread(next, chunks, None))
+    try:
+        while (chunk := await pending) is not None:
+            pending = asyncio.ensure_future(asyncio.to_thread(next, chunks, None))
+            yield chunk
+            if progress:
+                progress(batches.rows)
+    finally:
+        if not pending.done():
+            # The generator must not be left running in its thread while the COPY unwinds.
+            await asyncio.gather(pending, return_exceptions=True)
+
+
+async def import_export(
+    conn: AsyncConnection,
+    queries: Queries,
+    export: Export,
+    *,
+    file_checksum: str,
+    progress: Progress | None = None,
+) -> BillingImport:
+    """Store the export's rows in one transaction, replacing earlier imports of its periods."""
+    async with conn.transaction():
+        await queries.lock_imports(conn)
+        current = await queries.find_current_import(conn, checksum=file_checksum)
+        if current is not None:
+            return await queries.insert_import(
+                conn,
+                file_name=export.source.name,
+                format=export.format_name,
+                checksum=file_checksum,
+                status="unchanged",
+                unchanged_of=current,
+            )
+        opened = await queries.insert_import(
+            conn,
+            file_name=export.source.name,
+            format=export.format_name,
+            checksum=file_checksum,
+        )
+        batches = Batches(export, opened.id)
+        try:
+            await queries.copy_billing_records(conn, chunks=_in_thread(batches, progress))
+        except (psycopg.errors.DataError, psycopg.errors.IntegrityError) as exc:
+            raise _refused_by_database(export, exc) from None
+        if batches.rows == 0:
+            raise ExportError(export.source.name, "the file has a header but no rows", line=2)
+        pairs = sorted(batches.scope)
+        replaced = await queries.replace_imported_records(
+            conn,
+            import_id=opened.id,
+            accounts=[account for account, _ in pairs],
+            periods=[period for _, period in pairs],
+        )
+        return await queries.finish_import(
+            conn,
+            import_id=opened.id,
+            row_count=batches.rows,
+            replaced_rows=replaced,
+            periods=sorted({period for _, period in pairs}),
+            accounts=sorted({account for account, _ in pairs}),
+        )
+
+
+async def import_file(
+    conn: AsyncConnection,
+    queries: Queries,
+    path: Path,
+    *,
+    name: str | None = None,
+    progress: Progress | None = None,
+) -> BillingImport:
+    export = await asyncio.to_thread(open_export, path, name)
+    digest = await asyncio.to_thread(checksum, path)
+    return await import_export(conn, queries, export, file_checksum=digest, progress=progress)

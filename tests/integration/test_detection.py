@@ -1,0 +1,272 @@
+"""The causal detectors (migrations 0004-0005): numbers pinned on small hand-computed series."""
+
+import math
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+START = datetime(2024, 1, 1, tzinfo=UTC)  # a Monday
+
+# Five hourly EC2 records: the last one jumps.
+#   hour 3 against [10, 12, 14]:      mean 12,   sd sqrt(8/3);  median 12, MAD 2
+#   hour 4 against [10, 12, 14, 10]:  mean 11.5, sd sqrt(2.75); median 11, MAD 1
+COSTS = [10, 12, 14, 10, 30]
+
+
+def record(cost: float, at: datetime, service: str = "EC2", **extra) -> dict:
+    return {
+        "service": service,
+        "cost": cost,
+        "timestamp": at.isoformat(),
+        "region": extra.get("region", "us-east-1"),
+        "account_id": extra.get("account_id", "111"),
+    }
+
+
+def hourly(costs, service: str = "EC2", start: datetime = START) -> list[dict]:
+    return [record(c, start + timedelta(hours=i), service) for i, c in enumerate(costs)]
+
+
+def store(client, records: list[dict]) -> list[dict]:
+    response = client.post("/api/v1/billing/batch", json={"records": records})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_trailing_record_numbers(client):
+    store(client, hourly(COSTS))
+    response = client.get("/api/v1/billing/anomalies?method=trailing&granularity=record")
+    assert response.status_code == 200
+    [flag] = response.json()
+    sd = math.sqrt(2.75)
+    assert flag["id"] == 5
+    assert flag["cost"] == 30
+    assert flag["expected"] == pytest.approx(11.5)
+    assert flag["z_score"] == round(18.5 / sd, 3) == 11.156
+    assert flag["lower_bound"] == pytest.approx(11.5 - 3 * sd)
+    assert flag["upper_bound"] == pytest.approx(11.5 + 3 * sd)
+    assert flag["impact"] == pytest.approx(18.5)
+    assert flag["impact_pct"] == pytest.approx(160.8696, abs=1e-4)
+    assert flag["method"] == "trailing"
+    assert flag["granularity"] == "record"
+    assert flag["service"] == "EC2"
+
+
+def test_trailing_hour_reads_the_stored_baseline_with_the_same_numbers(client):
+    store(client, hourly(COSTS))
+    hour = client.get("/api/v1/billing/anomalies?method=trailing&granularity=hour").json()
+    assert [(a["z_score"], a["expected"], a["id"], a["region"]) for a in hour] == [
+        (11.156, pytest.approx(11.5), None, None)
+    ]
+    assert hour[0]["bucket"].startswith("2024-01-01T04:00:00")
+
+
+@pytest.fixture
+def empty_db(db: psycopg.Connection) -> psycopg.Connection:
+    """The rolled-back connection, on a billing table emptied inside its transaction."""
+    db.execute("delete from sentinel_data.billing_record")
+    return db
+
+
+def test_scores_of_every_point(empty_db):
+    db = empty_db
+    db.execute(
+        'insert into sentinel_data.billing_record (service, cost, "timestamp", region, account_id)'
+        " select 'EC2', cost, %s::timestamptz + (n - 1) * interval '1 hour', 'r', 'a'"
+        " from unnest(%s::numeric[]) with ordinality as t (cost, n)",
+        (START, COSTS),
+    )
+    rows = db.execute(
+        "select method, baseline_count, expected, score from sentinel.detect("
+        "%s, 'record', '{service}', '7 days', 3.0) order by bucket",
+        ("trailing",),
+    ).fetchall()
+    assert [r[1] for r in rows] == [0, 1, 2, 3, 4]
+    assert rows[0][3] is None  # fewer than 3 earlier points
+    assert rows[2][3] is None
+    assert rows[3][2] == pytest.approx(12)
+    assert rows[3][3] == pytest.approx(-2 / math.sqrt(8 / 3))
+    robust = db.execute(
+        "select expected, spread, score from sentinel.detect("
+        "'robust', 'record', '{service}', '7 days', 3.5) order by bucket"
+    ).fetchall()
+    assert robust[3] == pytest.approx((12, 2 * 1.4826, -2 / (2 * 1.4826)))
+    assert robust[4] == pytest.approx((11, 1.4826, 19 / 1.4826))
+
+
+def test_robust_numbers(client):
+    store(client, hourly(COSTS))
+    [flag] = client.get("/api/v1/billing/anomalies?method=robust&granularity=record").json()
+    assert flag["expected"] == 11
+    assert flag["z_score"] == round(19 / 1.4826, 3)
+    assert flag["upper_bound"] == pytest.approx(11 + 3.5 * 1.4826)
+
+
+def test_seasonal_compares_the_same_hour_of_the_same_kind_of_day(client):
+    nine = START + timedelta(hours=9)
+    records = [record(c, nine + timedelta(days=d)) for d, c in enumerate([10, 12, 14, 10])]
+    records.append(record(50, nine + timedelta(days=5)))  # Saturday: not a weekday peer
+    records += [record(100, START + timedelta(days=d, hours=3)) for d in range(7)]  # other hour
+    records.append(record(30, nine + timedelta(days=7)))  # the next Monday, 09:00
+    store(client, records)
+    flags = client.get("/api/v1/billing/anomalies?method=seasonal&granularity=hour").json()
+    assert [(f["bucket"][:16], f["expected"], f["z_score"]) for f in flags] == [
+        ("2024-01-08T09:00", 11, round(19 / 1.4826, 3))
+    ]
+
+
+def test_flat_series_still_alerts_on_a_jump(client):
+    # stddev 0: the spread is floored at 1 percent of expected (and one cent).
+    store(client, hourly([2, 2, 2, 2, 5]))
+    [flag] = client.get("/api/v1/billing/anomalies?method=trailing&granularity=record").json()
+    assert flag["z_score"] == 150.0  # (5 - 2) / 0.02
+
+
+def test_group_by_and_day_granularity(client):
+    records = []
+    for day in range(5):
+        at = START + timedelta(days=day)
+        records.append(record(10 + (day % 2), at, region="us-east-1"))
+        records.append(record(20 if day < 4 else 200, at, region="eu-west-1"))
+    store(client, records)
+    flags = client.get(
+        "/api/v1/billing/anomalies?method=trailing&granularity=day&group_by=service,region"
+    ).json()
+    assert [(f["service"], f["region"], f["account_id"], f["cost"]) for f in flags] == [
+        ("EC2", "eu-west-1", None, 200)
+    ]
+    # Summed over regions (210 against days of 30, 31, 30, 31): still flagged, one series.
+    summed = client.get("/api/v1/billing/anomalies?method=trailing&granularity=day").json()
+    assert [(f["region"], f["cost"], f["expected"]) for f in summed] == [(None, 210, 30.5)]
+
+
+def test_min_impact_and_min_pct_are_combined_with_and(client):
+    store(client, hourly(COSTS))
+    url = "/api/v1/billing/anomalies?method=trailing&granularity=record"
+    assert len(client.get(url + "&min_impact=18").json()) == 1
+    assert client.get(url + "&min_impact=19").json() == []
+    assert len(client.get(url + "&min_impact=18&min_pct=160").json()) == 1
+    assert client.get(url + "&min_impact=18&min_pct=161").json() == []
+
+
+def test_level_shift_is_one_event(client):
+    costs = [10, 11] * 12 + [40] * 6
+    store(client, hourly(costs))
+    events = client.get("/api/v1/billing/anomalies/events?method=trailing&granularity=hour").json()
+    assert len(events) == 1
+    [event] = events
+    assert event["started_at"].startswith("2024-01-02T00:00")
+    assert event["service"] == "EC2"
+    assert event["point_count"] >= 1
+    assert event["total_impact"] > 29
+
+
+def test_ongoing_event(client):
+    store(client, hourly([10, 11, 10, 11, 10, 90]))
+    [event] = client.get("/api/v1/billing/anomalies/events?method=robust").json()
+    assert event["ongoing"] is True
+    assert event["started_at"] == event["ended_at"]
+    assert event["peak_cost"] == 90
+
+
+def test_ingest_returns_the_causal_verdict(client):
+    stored = store(client, hourly(COSTS))
+    assert [r["anomaly"] for r in stored] == [False, False, False, False, True]
+    assert stored[0]["z_score"] is None
+    assert stored[0]["expected"] is None
+    assert stored[4]["z_score"] == 11.156
+    assert stored[4]["expected"] == pytest.approx(11.5)
+    single = client.post("/api/v1/billing/", json=record(11, START + timedelta(hours=5))).json()
+    assert single["id"] == 6
+    # Against [10, 12, 14, 10, 30]: mean 15.2.
+    assert single["expected"] == pytest.approx(15.2)
+    assert single["anomaly"] is False
+    assert set(single) >= {"created_at", "is_anomaly", "region", "account_id"}
+
+
+def test_ingest_verdict_equals_the_trailing_detector(client):
+    costs = [5, 6, 5, 7, 5, 6, 40, 5, 6, 9, 5, 60]
+    stored = store(client, hourly(costs))
+    flagged = client.get("/api/v1/billing/anomalies?method=trailing&granularity=record").json()
+    assert sorted(f["id"] for f in flagged) == [r["id"] for r in stored if r["anomaly"]]
+    by_id = {r["id"]: r for r in stored}
+    for flag in flagged:
+        assert by_id[flag["id"]]["z_score"] == flag["z_score"]
+
+
+def test_original_rule_is_unchanged_without_new_parameters(client):
+    store(client, hourly(COSTS))
+    # Over all five records the jump scores z = 14.8 / sqrt(56.96) = 1.961: quiet at 2.0.
+    assert client.get("/api/v1/billing/anomalies").json() == []
+    body = client.get("/api/v1/billing/anomalies?threshold=1.9").json()
+    assert body[0]["z_score"] == 1.961
+    assert [sorted(a) for a in body] == [
+        ["account_id", "cost", "id", "region", "service", "timestamp", "z_score"]
+    ]
+    assert body[0]["id"] == 5
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("method=zscore", "method"),
+        ("method=trailing&window=7x", "window"),
+        ("window=0h", "window"),
+        ("granularity=minute", "granularity"),
+        ("group_by=project", "group_by"),
+        ("group_by=service,tags", "group_by"),
+        ("min_impact=-1", "min_impact"),
+        ("min_pct=-5", "min_pct"),
+    ],
+)
+def test_bad_detector_parameters_are_422_naming_the_parameter(client, query, field):
+    for path in ("/api/v1/billing/anomalies", "/api/v1/billing/anomalies/events"):
+        response = client.get(f"{path}?{query}")
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert response.json()["errors"][0]["field"] == field
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    costs=st.lists(
+        st.decimals(min_value=0, max_value=1000, places=2, allow_nan=False), min_size=2, max_size=40
+    ),
+    gaps=st.lists(st.integers(min_value=0, max_value=30), min_size=40, max_size=40),
+    cut=st.integers(min_value=1, max_value=39),
+    method=st.sampled_from(["trailing", "robust", "seasonal"]),
+    granularity=st.sampled_from(["record", "hour"]),
+)
+def test_appending_later_data_never_changes_an_earlier_verdict(
+    empty_db: psycopg.Connection, costs, gaps, cut, method, granularity
+):
+    cut = min(cut, len(costs) - 1)
+    times, at = [], START
+    for gap in gaps[: len(costs)]:
+        at += timedelta(hours=gap)  # 0 = several records in the same hour
+        times.append(at)
+    insert = (
+        'insert into sentinel_data.billing_record (service, cost, "timestamp", region, account_id)'
+        " select 'EC2', cost, at, 'r', 'a'"
+        " from unnest(%s::numeric[], %s::timestamptz[]) as t (cost, at)"
+    )
+    verdicts = (
+        "select bucket, record_id, score, anomaly from sentinel.detect("
+        "%s, %s, '{service}', '2 days', 2.0) order by bucket, record_id"
+    )
+    # Later data: the rest of the series, every point strictly after the last earlier one.
+    last = times[cut - 1]
+    later = [last + timedelta(hours=1) + (t - times[cut]) for t in times[cut:]]
+    with empty_db.transaction(force_rollback=True):
+        empty_db.execute(insert, (costs[:cut], times[:cut]))
+        before = empty_db.execute(verdicts, (method, granularity)).fetchall()
+        empty_db.execute(insert, (costs[cut:], later))
+        after = empty_db.execute(verdicts, (method, granularity)).fetchall()
+    assert [v for v in after if v[0] <= last] == before

@@ -1,0 +1,347 @@
+"""Imports of real export slices through COPY: exact counts and totals, replacement, refusals."""
+
+import asyncio
+import csv
+import gzip
+import zipfile
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import psycopg
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from sentinel.importers import ExportError, import_file
+from sentinel.queries import Queries
+
+DATA = Path(__file__).parents[1] / "data"
+CUR_PARQUET = DATA / "cur_oct2018_300.snappy.parquet"
+CUR_CSV = DATA / "cur_legacy_oct2018_300.csv"
+FOCUS_CSV = DATA / "focus_sample_300.csv"
+AZURE_CSV = DATA / "EA_ActualCost_Small.csv"
+SHARED_CUR = Path(__file__).parents[3] / "shared" / "data" / "aws_cur"
+
+
+@pytest.fixture
+def clean(database_url: str):
+    """Empty billing tables before and after: imports commit, other tests must not see them."""
+
+    def truncate() -> None:
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            conn.execute(
+                "truncate sentinel_data.billing_record, sentinel_data.billing_import"
+                " restart identity"
+            )
+
+    truncate()
+    yield database_url
+    truncate()
+
+
+def run_import(url: str, path: Path, name: str | None = None):
+    async def go():
+        async with await psycopg.AsyncConnection.connect(url, options="-c TimeZone=UTC") as conn:
+            return await import_file(conn, Queries(), path, name=name)
+
+    return asyncio.run(go())
+
+
+def totals(url: str) -> tuple[int, Decimal | None, int]:
+    with psycopg.connect(url) as conn:
+        rows, cost = conn.execute(
+            "select count(*), sum(cost) from sentinel.billing_line_items"
+        ).fetchone()
+        imports = conn.execute("select count(*) from sentinel.imports").fetchone()[0]
+    return rows, cost, imports
+
+
+def parquet_cost_total(path: Path) -> Decimal:
+    # A Parquet double is stored as its shortest decimal text, as repr() writes it.
+    costs = pq.read_table(path, columns=["line_item_unblended_cost"]).column(0).to_pylist()
+    return sum((Decimal(repr(c)) for c in costs), Decimal(0))
+
+
+def test_cur_parquet_rows_and_total_exact(clean):
+    result = run_import(clean, CUR_PARQUET)
+    assert (result.format, result.status, result.row_count) == ("aws-cur-parquet", "imported", 300)
+    assert result.billing_periods == [date(2018, 10, 1)]
+    assert result.billing_accounts == ["836060457634"]
+    rows, cost, _ = totals(clean)
+    assert rows == 300
+    assert cost == parquet_cost_total(CUR_PARQUET)
+
+
+def test_cur_dimensions_are_kept(clean):
+    run_import(clean, CUR_PARQUET)
+    with psycopg.connect(clean) as conn:
+        kinds = dict(
+            conn.execute(
+                "select provider_charge_type, charge_type from sentinel.billing_line_items"
+                " group by 1, 2"
+            ).fetchall()
+        )
+        tagged = conn.execute(
+            "select tags from sentinel.billing_line_items where tags ? 'user_workload' limit 1"
+        ).fetchone()
+        row = conn.execute(
+            "select service, region, account_id, currency, usage_type, billing_period_start::text"
+            " from sentinel.billing_line_items where provider_charge_type = 'RIFee' order by id"
+            " limit 1"
+        ).fetchone()
+    assert kinds == {"RIFee": "fee", "Usage": "usage", "DiscountedUsage": "usage"}
+    assert tagged is not None
+    assert isinstance(tagged[0], dict)
+    assert row == (
+        "Amazon Elastic Compute Cloud",
+        "us-east-1",
+        "836060457634",
+        "USD",
+        "HeavyUsage:c4.large",
+        "2018-10-01",
+    )
+
+
+def test_second_import_of_same_file_changes_nothing(clean):
+    first = run_import(clean, CUR_PARQUET)
+    before = totals(clean)
+    again = run_import(clean, CUR_PARQUET)
+    assert (again.status, again.row_count, again.unchanged_of) == ("unchanged", 0, first.id)
+    rows, cost, imports = totals(clean)
+    assert (rows, cost) == before[:2]
+    assert imports == 2
+
+
+def test_restated_export_replaces_the_period(clean, tmp_path):
+    first = run_import(clean, CUR_PARQUET)
+    table = pq.read_table(CUR_PARQUET)
+    restated = tmp_path / "restated.parquet"
+    pq.write_table(table.slice(0, 290), restated)
+    second = run_import(clean, restated)
+    assert (second.row_count, second.replaced_rows) == (290, 300)
+    rows, cost, _ = totals(clean)
+    assert rows == 290
+    assert cost == parquet_cost_total(restated)
+    with psycopg.connect(clean) as conn:
+        statuses = conn.execute(
+            "select id, status, superseded_by from sentinel.imports order by id"
+        )
+        assert statuses.fetchall() == [
+            (first.id, "superseded", second.id),
+            (second.id, "imported", None),
+        ]
+
+
+@pytest.mark.parametrize("packing", ["csv", "csv.gz", "zip"])
+def test_legacy_cur_csv_matches_parquet(clean, tmp_path, packing):
+    path = CUR_CSV
+    if packing == "csv.gz":
+        path = tmp_path / "cur.csv.gz"
+        path.write_bytes(gzip.compress(CUR_CSV.read_bytes()))
+    elif packing == "zip":
+        path = tmp_path / "cur.zip"
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.write(CUR_CSV, "cur-00001.csv")
+    result = run_import(clean, path)
+    assert (result.format, result.row_count) == ("aws-cur-csv", 300)
+    rows, cost, _ = totals(clean)
+    assert (rows, cost) == (300, parquet_cost_total(CUR_PARQUET))
+
+
+def test_cur2_parquet_with_tag_map(clean, tmp_path):
+    table = pq.read_table(CUR_PARQUET)
+    tags = [
+        [("user:Workload", w)] if w else []
+        for w in table["resource_tags_user_workload"].to_pylist()
+    ]
+    keep = [n for n in table.column_names if not n.startswith("resource_tags_")]
+    cur2 = table.select(keep).append_column(
+        "resource_tags", pa.array(tags, pa.map_(pa.string(), pa.string()))
+    )
+    path = tmp_path / "cur2.parquet"
+    pq.write_table(cur2, path)
+    result = run_import(clean, path)
+    assert (result.format, result.row_count) == ("aws-cur2-parquet", 300)
+    with psycopg.connect(clean) as conn:
+        tagged = conn.execute(
+            "select count(*) from sentinel.billing_line_items where tags ? 'user:Workload'"
+        ).fetchone()[0]
+    assert tagged == sum(1 for t in tags if t)
+
+
+def test_focus_billed_cost_total_exact(clean):
+    with FOCUS_CSV.open(newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    expected = sum((Decimal(r["BilledCost"]) for r in rows), Decimal(0))
+    result = run_import(clean, FOCUS_CSV)
+    assert (result.format, result.row_count) == ("focus-csv", len(rows))
+    count, cost, _ = totals(clean)
+    assert (count, cost) == (len(rows), expected)
+    with psycopg.connect(clean) as conn:
+        # The sample's bare NULL is a null, not the text "NULL"; zone-less times are UTC.
+        nulls = conn.execute(
+            "select count(*) from sentinel.billing_line_items where tags::text = '\"NULL\"'"
+        ).fetchone()[0]
+        first = conn.execute(
+            "select \"timestamp\" = timestamptz '2024-09-18 22:00:00+00'"
+            " from sentinel.billing_line_items order by id limit 1"
+        ).fetchone()[0]
+    assert nulls == 0
+    assert first is True
+
+
+def test_azure_ea_export(clean):
+    result = run_import(clean, AZURE_CSV)
+    assert (result.format, result.row_count) == ("azure-csv", 11)
+    with psycopg.connect(clean) as conn:
+        kinds = dict(
+            conn.execute(
+                "select charge_type, count(*) from sentinel.billing_line_items group by 1"
+            ).fetchall()
+        )
+        cost, days = conn.execute(
+            'select sum(cost), min("timestamp")::date::text from sentinel.billing_line_items'
+        ).fetchone()
+    assert kinds == {"usage": 10, "purchase": 1}
+    assert round(cost, 2) == Decimal("8.55")
+    assert days == "2023-09-04"
+
+
+def refused(url: str, path: Path, name: str | None = None) -> ExportError:
+    before = totals(url)
+    with pytest.raises(ExportError) as caught:
+        run_import(url, path, name)
+    assert totals(url) == before  # nothing stored, not even the history row
+    return caught.value
+
+
+def test_non_numeric_cost_names_file_line_and_column(clean, tmp_path):
+    lines = CUR_CSV.read_text().splitlines()
+    header = next(csv.reader([lines[0]]))
+    cost_at = header.index("lineItem/UnblendedCost")
+    row = next(csv.reader([lines[150]]))
+    row[cost_at] = "12,5 USD"
+    out = tmp_path / "bad-cost.csv"
+    with out.open("w", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(header)
+        for i, line in enumerate(lines[1:], start=1):
+            writer.writerow(row if i == 150 else next(csv.reader([line])))
+    error = refused(clean, out)
+    assert (error.file, error.line, error.column) == ("bad-cost.csv", 151, "lineItem/UnblendedCost")
+    assert "'12,5 USD' is not a number" in str(error)
+
+
+def test_truncated_gzip(clean, tmp_path):
+    packed = gzip.compress(CUR_CSV.read_bytes())
+    out = tmp_path / "cut.csv.gz"
+    out.write_bytes(packed[: len(packed) * 2 // 3])
+    error = refused(clean, out)
+    assert error.file == "cut.csv.gz"
+    assert "ends early" in str(error)
+    assert error.line is not None
+
+
+def test_unknown_format(clean, tmp_path):
+    out = tmp_path / "orders.csv"
+    out.write_text("order_id,amount\n1,2\n")
+    error = refused(clean, out)
+    assert (error.file, error.line) == ("orders.csv", 1)
+    assert "unknown export format" in str(error)
+
+
+def test_wrong_header_missing_cost_column(clean, tmp_path):
+    text = FOCUS_CSV.read_text().replace('"BillingPeriodStart"', '"PeriodStart"', 1)
+    out = tmp_path / "focus.csv"
+    out.write_text(text)
+    error = refused(clean, out)
+    assert error.line == 1
+    assert "BillingPeriodStart" in str(error)
+
+
+def test_ragged_row(clean, tmp_path):
+    lines = FOCUS_CSV.read_text().splitlines()
+    lines[41] = lines[41].rsplit(",", 3)[0]
+    out = tmp_path / "ragged.csv"
+    out.write_text("\n".join(lines) + "\n")
+    error = refused(clean, out)
+    assert error.line == 42
+
+
+def test_bad_tags_json(clean, tmp_path):
+    lines = FOCUS_CSV.read_text().splitlines()
+    lines[10] = lines[10].rsplit(",", 1)[0] + ',"{not json"'
+    out = tmp_path / "tags.csv"
+    out.write_text("\n".join(lines) + "\n")
+    error = refused(clean, out)
+    assert (error.line, error.column) == (11, "Tags")
+
+
+def test_truncated_parquet(clean, tmp_path):
+    out = tmp_path / "cut.parquet"
+    out.write_bytes(CUR_PARQUET.read_bytes()[:30_000])
+    error = refused(clean, out)
+    assert error.file == "cut.parquet"
+
+
+def test_upload_and_history(client, clean):
+    response = client.post(
+        "/api/v1/billing/import?filename=oct.parquet", content=CUR_PARQUET.read_bytes()
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert (body["file_name"], body["row_count"], body["status"]) == (
+        "oct.parquet",
+        300,
+        "imported",
+    )
+    again = client.post("/api/v1/billing/import", content=CUR_PARQUET.read_bytes())
+    assert again.status_code == 201
+    assert again.json()["status"] == "unchanged"
+    history = client.get("/api/v1/billing/imports")
+    assert history.status_code == 200
+    assert [h["status"] for h in history.json()] == ["unchanged", "imported"]
+
+
+def test_upload_refused_is_problem_json(client, clean):
+    response = client.post(
+        "/api/v1/billing/import?filename=notes.txt", content=b"hello,world\n1,2\n"
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert "notes.txt, line 1: unknown export format" in body["detail"]
+    assert body["errors"][0]["field"] == "file"
+    assert totals(clean)[0] == 0
+
+
+def test_upload_empty_body(client, clean):
+    response = client.post("/api/v1/billing/import", content=b"")
+    assert response.status_code == 422
+    assert "empty" in response.json()["detail"]
+
+
+@pytest.mark.skipif(not SHARED_CUR.is_dir(), reason="../shared/data/aws_cur is not on this machine")
+def test_three_cur_months_exact_and_idempotent(clean):
+    expected = {
+        "Oct2018-WorkshopCUR-00001.snappy.parquet": (119_307, Decimal("4064.48")),
+        "Nov2018-WorkshopCUR-00001.snappy.parquet": (124_340, Decimal("3505.33")),
+        "Dec2018-WorkshopCUR-00001.snappy.parquet": (91_264, Decimal("408.38")),
+    }
+    for name in expected:
+        assert run_import(clean, SHARED_CUR / name).status == "imported"
+    with psycopg.connect(clean) as conn:
+        query = (
+            "select i.file_name, count(*), sum(r.cost) from sentinel.billing_line_items as r"
+            " join sentinel.imports as i on i.id = r.import_id group by 1"
+        )
+        first = {name: (rows, cost) for name, rows, cost in conn.execute(query)}
+        for name, (rows, total) in expected.items():
+            assert first[name][0] == rows
+            assert round(first[name][1], 2) == total
+            assert first[name][1] == parquet_cost_total(SHARED_CUR / name)
+    for name in expected:
+        assert run_import(clean, SHARED_CUR / name).status == "unchanged"
+    with psycopg.connect(clean) as conn:
+        assert {n: (r, c) for n, r, c in conn.execute(query)} == first
