@@ -58,6 +58,11 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--ingest-records", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=20, help="/anomalies calls per size")
+    parser.add_argument(
+        "--without-triggers",
+        action="store_true",
+        help="diagnostic: disable the rollup triggers to see the HTTP path's own cost",
+    )
     return parser.parse_args()
 
 
@@ -243,6 +248,10 @@ def main() -> None:
     sizes = [int(size) for size in args.sizes.split(",") if size]
     print(f"machine: {os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB")
     with scratch_database(args.admin_url) as url, server(url) as (base, process):
+        if args.without_triggers:
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute((BENCH_SQL / "disable_triggers.sql").read_text())
+            print("(rollup triggers disabled: a diagnostic, not a real configuration)")
         if args.ingest_records:
             bench_ingest(url, base, args.ingest_records)
         for count in sizes:

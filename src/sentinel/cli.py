@@ -95,7 +95,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run(args, settings, url, console)
     except DatabaseUnavailable as exc:
         console.print(f"[red]{exc}[/red]")
-    except psycopg.errors.UndefinedTable:
+    except (
+        psycopg.errors.UndefinedTable,
+        psycopg.errors.UndefinedFunction,
+        psycopg.errors.InvalidSchemaName,
+    ):
         console.print("[red]the database has no Sentinel schema yet: run `sentinel migrate`[/red]")
     except psycopg.OperationalError as exc:
         console.print(f"[red]cannot reach the database:[/red] {exc}")

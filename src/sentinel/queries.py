@@ -167,6 +167,17 @@ class Queries:
         assert stored is not None  # insert ... returning always yields the row
         return stored
 
+    async def copy_new_billing_records(
+        self, conn: AsyncConnection, *, records: Sequence[BillingRecordIn]
+    ) -> int:
+        """COPY validated records into billing_record; returns how many were written."""
+        async with conn.cursor() as cur, cur.copy(self._sql["copy_new_billing_records"]) as copy:
+            for r in records:
+                await copy.write_row(
+                    (r.service, r.cost, r.timestamp, r.region, r.account_id, r.is_anomaly)
+                )
+        return len(records)
+
     async def copy_billing_records(
         self, conn: AsyncConnection, *, chunks: AsyncIterator[bytes]
     ) -> None:

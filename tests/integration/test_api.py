@@ -729,3 +729,51 @@ def test_openapi_docs_describe_every_path(client) -> None:
         "/health",
     ):
         assert path in paths or path + "/" in paths, (path, paths)
+
+
+def _record(i: int) -> dict:
+    return {
+        "service": f"svc{i % 3}",
+        "cost": round(1 + i / 7, 4),
+        "timestamp": f"2026-01-01T{i % 24:02d}:00:00Z",
+        "region": "us-east-1",
+        "account_id": "123",
+    }
+
+
+def test_batch_return_minimal_stores_everything_and_echoes_nothing(client):
+    records = [_record(i) for i in range(50)]
+    r = client.post(
+        "/api/v1/billing/batch", json={"records": records}, headers={"Prefer": "return=minimal"}
+    )
+    assert r.status_code == 201
+    assert r.content == b""
+    assert r.headers["preference-applied"] == "return=minimal"
+    assert r.headers["x-records-created"] == "50"
+    stored = client.get("/api/v1/billing/").json()
+    assert [(s["service"], s["cost"]) for s in stored] == [
+        (x["service"], x["cost"]) for x in records
+    ]
+    assert [s["id"] for s in stored] == list(range(1, 51))
+
+
+def test_batch_return_minimal_with_one_bad_record_stores_nothing(client):
+    records = [_record(i) for i in range(5)]
+    records[3]["cost"] = "NaN"
+    r = client.post(
+        "/api/v1/billing/batch", json={"records": records}, headers={"Prefer": "return=minimal"}
+    )
+    assert r.status_code == 422
+    assert "records[3].cost" in r.json()["detail"]
+    assert client.get("/api/v1/billing/").json() == []
+
+
+def test_batch_without_prefer_still_echoes(client):
+    r = client.post(
+        "/api/v1/billing/batch",
+        json={"records": [_record(0)]},
+        headers={"Prefer": "return=representation"},
+    )
+    assert r.status_code == 201
+    assert r.json()[0]["service"] == "svc0"
+    assert "preference-applied" not in r.headers

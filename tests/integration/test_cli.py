@@ -135,12 +135,6 @@ def test_seed_on_an_unmigrated_database_says_migrate(env, new_database, capsys) 
     assert "run `sentinel migrate`" in capsys.readouterr().out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=psycopg.errors.InvalidSchemaName,
-    reason="cli.main catches UndefinedTable only; a missing schema sentinel raises "
-    "InvalidSchemaName (3F000) from sentinel.anomalies(...), shown as a traceback",
-)
 def test_anomalies_on_an_unmigrated_database_says_migrate(env, new_database, capsys) -> None:
     env.setenv("DATABASE_URL", new_database())
 
