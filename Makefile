@@ -6,7 +6,7 @@ DAYS ?= 30
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint fmt migrate seed psql anomalies clean
+.PHONY: help install run test lint fmt migrate seed psql anomalies bench bench-large eval clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -45,6 +45,17 @@ anomalies: $(STAMP) ## print the anomalies at the default threshold
 
 psql: $(STAMP) ## open psql on Sentinel's database
 	$(BIN)/sentinel psql
+
+bench: $(STAMP) ## API, import and detector benchmarks (PostgreSQL on 127.0.0.1:5432; figures in bench/RESULTS.md)
+	$(BIN)/python bench/bench_api.py
+	$(BIN)/python bench/bench_import.py
+	$(BIN)/python bench/bench_detection.py
+
+bench-large: $(STAMP) ## the 10M-record /anomalies point (takes several minutes)
+	$(BIN)/python bench/bench_api.py --sizes 10000000 --ingest-records 0
+
+eval: $(STAMP) ## score every detector on generated and labelled series (reads ../shared/data)
+	$(BIN)/python bench/eval_detectors.py
 
 clean: ## remove .venv and caches (keeps the embedded database in .sentinel/)
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
