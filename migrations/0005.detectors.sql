@@ -216,10 +216,18 @@ $$;
 comment on function sentinel.robust_baseline(text, text[], interval) is
     'Each cost point with the median (expected) and robust_spread (1.4826 * MAD) of its series over the preceding window, current point excluded.';
 
--- method=seasonal: the baseline is the comparable periods only: for hour buckets and records the
--- same hour of day on the same kind of day (weekday or weekend) within the preceding window; for
--- day buckets the same kind of day. Median and MAD, as in robust, so a past spike at 14:00 does
--- not mask the next one.
+-- method=seasonal: the expected value is a seasonal shape times the current level.
+--   shape: the median, over the comparable periods of the preceding window (same hour of day on
+--     the same kind of day, weekday or weekend; for day buckets the same kind of day), of each
+--     peer's ratio to the mean of the 7 days before that peer, so growth and earlier level
+--     shifts do not bias it and a past spike at 14:00 does not mask the next one;
+--   level: the median of cost / shape over the preceding day (week, for day buckets), so the
+--     baseline follows a lasting change after half that span (a level shift alerts once, at its
+--     onset) while spikes and surges shorter than that do not move it;
+--   spread: 1.4826 times the median absolute relative residual over the preceding 7 days (28
+--     for day buckets), times expected: every hour of the week pooled gives enough peers for a
+--     stable estimate, and earlier anomalies (a minority) do not inflate it.
+-- baseline_count is the number of comparable periods behind the shape.
 create function sentinel.seasonal_baseline(granularity text, group_by text[], baseline interval)
 returns table (
     record_id bigint,
@@ -247,10 +255,17 @@ as $$
                 when seasonal_baseline.granularity = 'day' then -1
                 else extract(hour from point.bucket at time zone 'UTC')::integer
             end as hour_of_day,
-            extract(isodow from point.bucket at time zone 'UTC') in (6, 7) as weekend
+            extract(isodow from point.bucket at time zone 'UTC') in (6, 7) as weekend,
+            point.cost::double precision
+                / nullif(avg(point.cost) over last_week, 0)::double precision as ratio
         from sentinel.cost_points(seasonal_baseline.granularity, seasonal_baseline.group_by) as point
+        window last_week as (
+            partition by point.service, point.account_id, point.region
+            order by point.bucket
+            range between interval '7 days' preceding and interval '1 microsecond' preceding
+        )
     ),
-    windowed as (
+    comparable as (
         select
             points.record_id,
             points.service,
@@ -258,39 +273,108 @@ as $$
             points.region,
             points.bucket,
             points.cost,
-            array_agg(points.cost) over comparable as peers
+            array_agg(points.ratio) filter (where points.ratio is not null) over same_period as ratios
         from points
-        window comparable as (
+        window same_period as (
             partition by points.service, points.account_id, points.region, points.hour_of_day, points.weekend
             order by points.bucket
             range between seasonal_baseline.baseline preceding and interval '1 microsecond' preceding
         )
+    ),
+    shaped as (
+        select
+            comparable.record_id,
+            comparable.service,
+            comparable.account_id,
+            comparable.region,
+            comparable.bucket,
+            comparable.cost,
+            coalesce(cardinality(comparable.ratios), 0)::bigint as baseline_count,
+            nullif(shape.median, 0) as shape
+        from comparable
+        cross join lateral (
+            select percentile_cont(0.5) within group (order by ratio.value) as median
+            from unnest(comparable.ratios) as ratio (value)
+        ) as shape
+    ),
+    leveled as (
+        select
+            shaped.record_id,
+            shaped.service,
+            shaped.account_id,
+            shaped.region,
+            shaped.bucket,
+            shaped.cost,
+            shaped.baseline_count,
+            shaped.shape,
+            array_agg(shaped.cost / shaped.shape) filter (where shaped.shape is not null) over recent as levels
+        from shaped
+        window recent as (
+            partition by shaped.service, shaped.account_id, shaped.region
+            order by shaped.bucket
+            range between
+                case when seasonal_baseline.granularity = 'day' then interval '7 days' else interval '1 day' end
+                preceding
+            and interval '1 microsecond' preceding
+        )
+    ),
+    expected as (
+        select
+            leveled.record_id,
+            leveled.service,
+            leveled.account_id,
+            leveled.region,
+            leveled.bucket,
+            leveled.cost,
+            leveled.baseline_count,
+            leveled.shape * level.median as expected
+        from leveled
+        cross join lateral (
+            select percentile_cont(0.5) within group (order by recent.value) as median
+            from unnest(leveled.levels) as recent (value)
+        ) as level
+    ),
+    residuals as (
+        select
+            expected.record_id,
+            expected.service,
+            expected.account_id,
+            expected.region,
+            expected.bucket,
+            expected.cost,
+            expected.baseline_count,
+            expected.expected,
+            array_agg(abs(expected.cost / nullif(expected.expected, 0) - 1))
+                filter (where expected.expected <> 0) over spread_window as deviations
+        from expected
+        window spread_window as (
+            partition by expected.service, expected.account_id, expected.region
+            order by expected.bucket
+            range between
+                case when seasonal_baseline.granularity = 'day' then interval '28 days' else interval '7 days' end
+                preceding
+            and interval '1 microsecond' preceding
+        )
     )
     select
-        windowed.record_id,
-        windowed.service,
-        windowed.account_id,
-        windowed.region,
-        windowed.bucket,
-        windowed.cost,
-        coalesce(cardinality(windowed.peers), 0)::bigint as baseline_count,
-        center.median as expected,
-        sentinel.robust_spread(deviation.mad, deviation.mean_deviation) as spread
-    from windowed
+        residuals.record_id,
+        residuals.service,
+        residuals.account_id,
+        residuals.region,
+        residuals.bucket,
+        residuals.cost,
+        residuals.baseline_count,
+        residuals.expected,
+        1.4826 * abs(residuals.expected) * deviation.mad as spread
+    from residuals
     cross join lateral (
-        select percentile_cont(0.5) within group (order by peer.value) as median
-        from unnest(windowed.peers) as peer (value)
-    ) as center
-    cross join lateral (
-        select
-            percentile_cont(0.5) within group (order by abs(peer.value - center.median)) as mad,
-            avg(abs(peer.value - center.median)) as mean_deviation
-        from unnest(windowed.peers) as peer (value)
+        select percentile_cont(0.5) within group (order by deviation.value) as mad
+        from unnest(residuals.deviations) as deviation (value)
     ) as deviation
 $$;
 
 comment on function sentinel.seasonal_baseline(text, text[], interval) is
-    'Each cost point with the median (expected) and robust_spread (1.4826 * MAD) of the comparable periods (same hour of day, weekday or weekend) in the preceding window.';
+    'Each cost point with expected = seasonal shape (median ratio of the same hour of day and kind of day in the preceding window) times level (median deseasonalized cost of the preceding day), and spread = 1.4826 * median absolute relative residual of the preceding 7 days * expected.';
 
 -- Every point of every series with its verdict. A point is an anomaly when |score| is strictly
 -- above threshold, it has at least 3 baseline points, and, when given, impact >= min_impact
