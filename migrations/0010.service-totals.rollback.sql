@@ -5,6 +5,40 @@ select
     total_cost
 from sentinel.service_stats;
 
+create or replace view sentinel.record_scores as
+with scored as (
+    select
+        id,
+        service,
+        cost,
+        "timestamp",
+        region,
+        account_id,
+        is_anomaly,
+        count(*) over per_service as service_records,
+        avg(cost::double precision) over per_service as service_mean,
+        stddev_pop(cost::double precision) over per_service as service_stddev,
+        min(cost) over per_service = max(cost) over per_service as zero_spread
+    from sentinel_data.billing_record
+    window per_service as (partition by service)
+)
+select
+    id,
+    service,
+    cost,
+    "timestamp",
+    region,
+    account_id,
+    is_anomaly,
+    service_records,
+    service_mean,
+    service_stddev,
+    case
+        when service_records >= 2 and not zero_spread
+            then (cost::double precision - service_mean) / nullif(service_stddev, 0)
+    end as z_score
+from scored;
+
 create or replace function sentinel.anomalies(threshold double precision)
 returns table (
     id bigint,

@@ -184,6 +184,62 @@ $$;
 comment on function sentinel.anomalies(double precision) is
     'Records whose |z_score| is strictly above threshold, largest |z_score| first: select * from sentinel.anomalies(5.0)';
 
+-- The per-record view computes the same exact sums with window functions, and from them the
+-- mean, stddev and z-score with the very expressions anomalies() uses, so the two agree to the
+-- last bit (a float stddev accumulated row by row depends on row order; exact sums do not).
+create or replace view sentinel.record_scores as
+with sums as (
+    select
+        id,
+        service,
+        cost,
+        "timestamp",
+        region,
+        account_id,
+        is_anomaly,
+        count(*) over per_service as service_records,
+        sum(cost) over per_service as cost_sum,
+        sum(cost * cost) over per_service as cost_sum_squares
+    from sentinel_data.billing_record
+    window per_service as (partition by service)
+),
+stats as (
+    select
+        id,
+        service,
+        cost,
+        "timestamp",
+        region,
+        account_id,
+        is_anomaly,
+        service_records,
+        cost_sum / service_records as mean_cost,
+        sqrt(service_records * cost_sum_squares - cost_sum * cost_sum) / service_records
+            as stddev_cost,
+        service_records * cost_sum_squares - cost_sum * cost_sum > 0 as has_spread
+    from sums
+)
+select
+    id,
+    service,
+    cost,
+    "timestamp",
+    region,
+    account_id,
+    is_anomaly,
+    service_records,
+    mean_cost::double precision as service_mean,
+    stddev_cost::double precision as service_stddev,
+    case
+        when service_records >= 2 and has_spread
+            then (cost::double precision - mean_cost::double precision)
+                / stddev_cost::double precision
+    end as z_score
+from stats;
+
+comment on view sentinel.record_scores is
+    'Every record with its service''s mean, population stddev and z-score (the original rule).';
+
 -- The summary reads the running totals too: the same exact sums, without a scan.
 create or replace view sentinel.cost_summary as
 select
