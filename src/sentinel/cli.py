@@ -153,7 +153,9 @@ def _serve(args: argparse.Namespace, settings: Settings, url: str, console: Cons
 async def _seed(url: str, days: int) -> int:
     records = generate_records(days=days, end=datetime.now(UTC), rng=random.Random())
     async with await psycopg.AsyncConnection.connect(url) as conn:
-        stored = await Queries().insert_billing_records(conn, records=records)
+        stored = await Queries().insert_billing_records(
+            conn, records=[r.model_dump() for r in records]
+        )
     return len(stored)
 
 

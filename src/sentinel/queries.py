@@ -16,13 +16,43 @@ from sentinel.schemas import (
     AnomalyEvent,
     BillingImport,
     BillingRecord,
-    BillingRecordIn,
+    BillingRecordFields,
     DetectedAnomaly,
     ScoredBillingRecord,
     ServiceCost,
 )
 
 Row = TypeVar("Row", bound=BaseModel)
+
+
+COPY_CHUNK = 2000
+# COPY text format: backslash, tab, newline and carriage return are escaped in text values.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(records: Sequence[BillingRecordFields]) -> bytes:
+    """Rows for copy_new_billing_records.sql: service, cost, timestamp, region, account_id,
+    is_anomaly. Costs are finite floats (validated), written in their shortest exact form."""
+    return "".join(
+        [
+            f"{r['service'].translate(_COPY_ESCAPES)}\t{r['cost']!r}\t"
+            f"{r['timestamp'].isoformat()}\t{r['region'].translate(_COPY_ESCAPES)}\t"
+            f"{r['account_id'].translate(_COPY_ESCAPES)}\t{'t' if r.get('is_anomaly') else 'f'}\n"
+            for r in records
+        ]
+    ).encode()
+
+
+def _columns(records: Sequence[BillingRecordFields]) -> dict[str, list[Any]]:
+    """The records as one array per column, for the unnest(...) insert statements."""
+    return {
+        "services": [r["service"] for r in records],
+        "costs": [r["cost"] for r in records],
+        "timestamps": [r["timestamp"] for r in records],
+        "regions": [r["region"] for r in records],
+        "account_ids": [r["account_id"] for r in records],
+        "is_anomalies": [r.get("is_anomaly", False) for r in records],
+    }
 
 
 class Queries:
@@ -48,24 +78,10 @@ class Queries:
             await cur.execute(self._sql[name], params)
             return await cur.fetchone()
 
-    async def insert_billing_record(
-        self, conn: AsyncConnection, *, record: BillingRecordIn
-    ) -> BillingRecord:
-        stored = await self._one(conn, "insert_billing_record", BillingRecord, record.model_dump())
-        assert stored is not None  # insert ... returning always yields the row
-        return stored
-
     async def insert_billing_records(
-        self, conn: AsyncConnection, *, records: Sequence[BillingRecordIn]
+        self, conn: AsyncConnection, *, records: Sequence[BillingRecordFields]
     ) -> list[BillingRecord]:
-        params = {
-            "services": [r.service for r in records],
-            "costs": [r.cost for r in records],
-            "timestamps": [r.timestamp for r in records],
-            "regions": [r.region for r in records],
-            "account_ids": [r.account_id for r in records],
-            "is_anomalies": [r.is_anomaly for r in records],
-        }
+        params = _columns(records)
         return await self._all(conn, "insert_billing_records", BillingRecord, params)
 
     async def list_billing_records(
@@ -124,16 +140,9 @@ class Queries:
         return await self._all(conn, "find_anomaly_events", AnomalyEvent, vars(params))
 
     async def insert_billing_records_scored(
-        self, conn: AsyncConnection, *, records: Sequence[BillingRecordIn]
+        self, conn: AsyncConnection, *, records: Sequence[BillingRecordFields]
     ) -> list[ScoredBillingRecord]:
-        params = {
-            "services": [r.service for r in records],
-            "costs": [r.cost for r in records],
-            "timestamps": [r.timestamp for r in records],
-            "regions": [r.region for r in records],
-            "account_ids": [r.account_id for r in records],
-            "is_anomalies": [r.is_anomaly for r in records],
-        }
+        params = _columns(records)
         return await self._all(conn, "insert_billing_records_scored", ScoredBillingRecord, params)
 
     # Imports of billing export files (sentinel.importers drives these, in one transaction).
@@ -168,14 +177,16 @@ class Queries:
         return stored
 
     async def copy_new_billing_records(
-        self, conn: AsyncConnection, *, records: Sequence[BillingRecordIn]
+        self, conn: AsyncConnection, *, records: Sequence[BillingRecordFields]
     ) -> int:
-        """COPY validated records into billing_record; returns how many were written."""
+        """COPY validated records into billing_record; returns how many were written.
+
+        The rows are formatted here in COPY's text format, a chunk at a time, so that the
+        server stores one chunk while the next is being formatted.
+        """
         async with conn.cursor() as cur, cur.copy(self._sql["copy_new_billing_records"]) as copy:
-            for r in records:
-                await copy.write_row(
-                    (r.service, r.cost, r.timestamp, r.region, r.account_id, r.is_anomaly)
-                )
+            for start in range(0, len(records), COPY_CHUNK):
+                await copy.write(_copy_text(records[start : start + COPY_CHUNK]))
         return len(records)
 
     async def copy_billing_records(

@@ -1,9 +1,10 @@
 """Request and response bodies. Field names equal the SQL column aliases."""
 
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, NotRequired
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from typing_extensions import TypedDict
 
 # Limits on text fields, also enforced by check constraints in the table.
 SERVICE_MAX = 128
@@ -55,10 +56,25 @@ class BillingRecordIn(BaseModel):
     is_anomaly: bool = False
 
 
+class BillingRecordFields(TypedDict):
+    """One record of a batch: the fields and rules of BillingRecordIn, validated into a dict.
+
+    A batch holds up to 100k records; building a model object for each would cost more than
+    storing it.
+    """
+
+    service: ServiceName
+    cost: Cost
+    timestamp: Timestamp
+    region: RegionName
+    account_id: AccountId
+    is_anomaly: NotRequired[bool]
+
+
 class BillingBatchIn(BaseModel):
     """Several records stored together: all of them or none."""
 
-    records: Annotated[list[BillingRecordIn], Field(min_length=1, max_length=BATCH_MAX)]
+    records: Annotated[list[BillingRecordFields], Field(min_length=1, max_length=BATCH_MAX)]
 
 
 class BillingRecord(BaseModel):

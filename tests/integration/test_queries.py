@@ -28,7 +28,7 @@ async def conn(aconn: AsyncConnection) -> AsyncConnection:
     return aconn
 
 
-def record(**changes: Any) -> BillingRecordIn:
+def record(**changes: Any) -> dict[str, Any]:
     values: dict[str, Any] = {
         "service": "EC2",
         "cost": 1.25,
@@ -37,7 +37,7 @@ def record(**changes: Any) -> BillingRecordIn:
         "account_id": "123456789012",
     }
     values.update(changes)
-    return BillingRecordIn(**values)
+    return BillingRecordIn(**values).model_dump()
 
 
 async def store_costs(
@@ -52,8 +52,8 @@ async def listed(queries: Queries, conn: AsyncConnection, **filters: Any) -> lis
 
 
 async def test_insert_one_returns_the_stored_record(queries: Queries, conn) -> None:
-    stored = await queries.insert_billing_record(
-        conn, record=record(timestamp=datetime(2024, 3, 1, 14, tzinfo=UTC), is_anomaly=True)
+    [stored] = await queries.insert_billing_records(
+        conn, records=[record(timestamp=datetime(2024, 3, 1, 14, tzinfo=UTC), is_anomaly=True)]
     )
 
     assert isinstance(stored, BillingRecord)

@@ -186,4 +186,4 @@ def test_batch_keeps_the_input_order() -> None:
 
     parsed = BillingBatchIn.model_validate(body)
 
-    assert [r.service for r in parsed.records] == ["S3", "EC2", "RDS"]
+    assert [r["service"] for r in parsed.records] == ["S3", "EC2", "RDS"]

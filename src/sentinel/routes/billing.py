@@ -91,7 +91,7 @@ class BillingController(Controller):
         self, data: JSONBody[BillingRecordIn], conn: Connection, queries: QueryFiles
     ) -> ScoredBillingRecord:
         # Through the batch statement, so single and batch records get the same verdict.
-        [stored] = await queries.insert_billing_records_scored(conn, records=[data])
+        [stored] = await queries.insert_billing_records_scored(conn, records=[data.model_dump()])
         return stored
 
     @post(
@@ -123,7 +123,9 @@ class BillingController(Controller):
         days: Annotated[int, Parameter(ge=1, le=365, description="Days of hourly data")] = 30,
     ) -> SeedResult:
         records = generate_records(days=days, end=datetime.now(UTC), rng=random.Random())
-        stored = await queries.insert_billing_records(conn, records=records)
+        stored = await queries.insert_billing_records(
+            conn, records=[r.model_dump() for r in records]
+        )
         return SeedResult(
             message=f"Seeded {len(stored)} billing records over {days} days",
             records_created=len(stored),
