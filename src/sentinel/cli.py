@@ -153,10 +153,9 @@ def _serve(args: argparse.Namespace, settings: Settings, url: str, console: Cons
 async def _seed(url: str, days: int) -> int:
     records = generate_records(days=days, end=datetime.now(UTC), rng=random.Random())
     async with await psycopg.AsyncConnection.connect(url) as conn:
-        stored = await Queries().insert_billing_records(
+        return await Queries().copy_new_billing_records(
             conn, records=[r.model_dump() for r in records]
         )
-    return len(stored)
 
 
 async def _import(url: str, files: list[Path], console: Console) -> int:

@@ -123,12 +123,11 @@ class BillingController(Controller):
         days: Annotated[int, Parameter(ge=1, le=365, description="Days of hourly data")] = 30,
     ) -> SeedResult:
         records = generate_records(days=days, end=datetime.now(UTC), rng=random.Random())
-        stored = await queries.insert_billing_records(
+        count = await queries.copy_new_billing_records(
             conn, records=[r.model_dump() for r in records]
         )
         return SeedResult(
-            message=f"Seeded {len(stored)} billing records over {days} days",
-            records_created=len(stored),
+            message=f"Seeded {count} billing records over {days} days", records_created=count
         )
 
     @get(
