@@ -23,9 +23,15 @@ logger = logging.getLogger("sentinel.errors")
 Problem = ProblemDetailsException
 
 
-def problem(status: int, detail: str, **extra: Any) -> Problem:
+def problem(
+    status: int, detail: str, headers: dict[str, str] | None = None, **extra: Any
+) -> Problem:
     return ProblemDetailsException(
-        status_code=status, title=HTTPStatus(status).phrase, detail=detail, extra=extra or None
+        status_code=status,
+        title=HTTPStatus(status).phrase,
+        detail=detail,
+        extra=extra or None,
+        headers=headers,
     )
 
 
@@ -64,13 +70,13 @@ def _client(exc: ClientException) -> Problem:
     # decoder messages ("Input data was truncated") do not say JSON, but their cause does.
     if "JSON" in exc.detail or isinstance(exc.__cause__, SerializationException):
         return problem(400, f"body: the request body is not valid JSON ({exc.detail})")
-    return problem(exc.status_code, exc.detail)
+    return _http(exc)
 
 
 def _http(exc: HTTPException) -> Problem:
-    return problem(
-        exc.status_code, exc.detail, **(exc.extra if isinstance(exc.extra, dict) else {})
-    )
+    # Headers matter here: a 405 carries Allow (RFC 9110), a 401 would carry WWW-Authenticate.
+    extra = exc.extra if isinstance(exc.extra, dict) else {}
+    return problem(exc.status_code, exc.detail, headers=exc.headers, **extra)
 
 
 def _database(exc: psycopg.Error) -> Problem:

@@ -14,12 +14,32 @@ BATCH_MAX = 100_000
 
 
 def _assume_utc(value: datetime) -> datetime:
-    """A timestamp without a zone is taken as UTC."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    """A timestamp without a zone is taken as UTC; one with a zone is converted to UTC.
+
+    Converting here keeps odd offsets (ISO 8601 allows up to ±23:59, PostgreSQL ±15:59) from
+    ever reaching the database.
+    """
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00+01:00 is before year 1 in UTC
+        raise ValueError("timestamp is out of range once converted to UTC") from None
 
 
 Timestamp = Annotated[datetime, AfterValidator(_assume_utc)]
-Cost = Annotated[float, Field(allow_inf_nan=False, description="Amount in the billing currency.")]
+# No line item is anywhere near a trillion; the bound keeps squares and sums of costs far
+# from double-precision overflow in the statistics.
+COST_LIMIT = 1e12
+Cost = Annotated[
+    float,
+    Field(
+        allow_inf_nan=False,
+        ge=-COST_LIMIT,
+        le=COST_LIMIT,
+        description="Amount in the billing currency; negative for credits and refunds.",
+    ),
+]
 
 
 def _no_nul(value: str) -> str:

@@ -777,3 +777,31 @@ def test_batch_without_prefer_still_echoes(client):
     assert r.status_code == 201
     assert r.json()[0]["service"] == "svc0"
     assert "preference-applied" not in r.headers
+
+
+def test_offsets_beyond_postgresqls_range_are_converted_to_utc(client):
+    body = _record(0) | {"timestamp": "2026-01-01T22:45:00+19:22"}
+    r = client.post("/api/v1/billing/", json=body)
+    assert r.status_code == 201
+    assert r.json()["timestamp"] == "2026-01-01T03:23:00Z"
+
+
+def test_a_timestamp_before_year_one_in_utc_is_a_422(client):
+    body = _record(0) | {"timestamp": "0001-01-01T00:00:00+01:00"}
+    r = client.post("/api/v1/billing/", json=body)
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "timestamp"
+
+
+@pytest.mark.parametrize("cost", [1e12 + 1, -1e13, 1e300])
+def test_costs_beyond_a_trillion_are_refused(client, cost):
+    r = client.post("/api/v1/billing/", json=_record(0) | {"cost": cost})
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "cost"
+
+
+def test_method_not_allowed_names_the_allowed_methods(client):
+    r = client.request("TRACE", "/health")
+    assert r.status_code == 405
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert "GET" in r.headers["allow"]
