@@ -44,13 +44,54 @@ comment on column sentinel_data.service_hourly_cost.baseline_stddev is
 
 -- Recomputes the stored baselines of the hours whose 7-day window may have changed: for each
 -- service, from the first changed hour to 7 days after the last one. In-order ingestion touches
--- only the newest hour; a late record touches the week after it.
+-- only the newest hour; a late record touches the week after it. One statement per call, two
+-- plans: when few hours need a new baseline (appending the newest hour, the common case) each is
+-- a plain aggregate over its own week read from the primary key, which costs about a seventh of
+-- a window pass over the week before it; otherwise (a bulk load or a late record) one window
+-- pass per service over the affected range, so a batch of any size costs one pass, not one per
+-- hour.
 create function sentinel_data.refresh_baselines(
     services text[], first_hours timestamptz[], last_hours timestamptz[]
 )
 returns void
-language sql
+language plpgsql
 as $$
+declare
+    targets bigint;
+begin
+    select count(*) into targets
+    from unnest(services, first_hours, last_hours) as changed (service, first_hour, last_hour)
+    inner join sentinel_data.service_hourly_cost as rollup
+        on rollup.service = changed.service
+        and rollup.hour >= changed.first_hour
+        and rollup.hour <= changed.last_hour + interval '7 days';
+    if targets <= 4 * coalesce(cardinality(services), 0) then
+        update sentinel_data.service_hourly_cost as target
+        set baseline_count = week.baseline_count,
+            baseline_mean = week.baseline_mean::double precision,
+            baseline_stddev = week.baseline_stddev::double precision
+        from unnest(services, first_hours, last_hours) as changed (service, first_hour, last_hour)
+        cross join lateral (
+            select rollup.hour
+            from sentinel_data.service_hourly_cost as rollup
+            where rollup.service = changed.service
+                and rollup.hour >= changed.first_hour
+                and rollup.hour <= changed.last_hour + interval '7 days'
+        ) as touched
+        cross join lateral (
+            select
+                count(*) as baseline_count,
+                avg(earlier.cost) as baseline_mean,
+                stddev_pop(earlier.cost) as baseline_stddev
+            from sentinel_data.service_hourly_cost as earlier
+            where earlier.service = changed.service
+                and earlier.hour >= touched.hour - interval '7 days'
+                and earlier.hour < touched.hour
+        ) as week
+        where target.service = changed.service
+            and target.hour = touched.hour;
+        return;
+    end if;
     with touched as (
         select
             changed.service,
@@ -84,7 +125,8 @@ as $$
     from recomputed
     where target.service = recomputed.service
         and target.hour = recomputed.hour
-        and recomputed.hour >= recomputed.first_hour
+        and recomputed.hour >= recomputed.first_hour;
+end
 $$;
 
 comment on function sentinel_data.refresh_baselines(text[], timestamptz[], timestamptz[]) is

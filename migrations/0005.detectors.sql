@@ -273,6 +273,8 @@ as $$
             points.region,
             points.bucket,
             points.cost,
+            points.hour_of_day,
+            points.weekend,
             array_agg(points.ratio) filter (where points.ratio is not null) over same_period as ratios
         from points
         window same_period as (
@@ -289,6 +291,8 @@ as $$
             comparable.region,
             comparable.bucket,
             comparable.cost,
+            comparable.hour_of_day,
+            comparable.weekend,
             coalesce(cardinality(comparable.ratios), 0)::bigint as baseline_count,
             nullif(shape.median, 0) as shape
         from comparable
@@ -305,6 +309,8 @@ as $$
             shaped.region,
             shaped.bucket,
             shaped.cost,
+            shaped.hour_of_day,
+            shaped.weekend,
             shaped.baseline_count,
             shaped.shape,
             array_agg(shaped.cost / shaped.shape) filter (where shaped.shape is not null) over recent as levels
@@ -326,6 +332,8 @@ as $$
             leveled.region,
             leveled.bucket,
             leveled.cost,
+            leveled.hour_of_day,
+            leveled.weekend,
             leveled.baseline_count,
             leveled.shape * level.median as expected
         from leveled
@@ -345,16 +353,23 @@ as $$
             expected.baseline_count,
             expected.expected,
             array_agg(abs(expected.cost / nullif(expected.expected, 0) - 1))
-                filter (where expected.expected <> 0) over spread_window as deviations
+                filter (where expected.expected <> 0) over spread_window as deviations,
+            array_agg(abs(expected.cost - expected.expected)) over same_period as period_deviations
         from expected
-        window spread_window as (
-            partition by expected.service, expected.account_id, expected.region
-            order by expected.bucket
-            range between
-                case when seasonal_baseline.granularity = 'day' then interval '28 days' else interval '7 days' end
-                preceding
-            and interval '1 microsecond' preceding
-        )
+        window
+            spread_window as (
+                partition by expected.service, expected.account_id, expected.region
+                order by expected.bucket
+                range between
+                    case when seasonal_baseline.granularity = 'day' then interval '28 days' else interval '7 days' end
+                    preceding
+                and interval '1 microsecond' preceding
+            ),
+            same_period as (
+                partition by expected.service, expected.account_id, expected.region, expected.hour_of_day, expected.weekend
+                order by expected.bucket
+                range between seasonal_baseline.baseline preceding and interval '1 microsecond' preceding
+            )
     )
     select
         residuals.record_id,
@@ -365,12 +380,23 @@ as $$
         residuals.cost,
         residuals.baseline_count,
         residuals.expected,
-        1.4826 * abs(residuals.expected) * deviation.mad as spread
+        greatest(
+            abs(residuals.expected) * sentinel.robust_spread(pooled.mad, pooled.mean_deviation),
+            sentinel.robust_spread(period.mad, period.mean_deviation)
+        ) as spread
     from residuals
     cross join lateral (
-        select percentile_cont(0.5) within group (order by deviation.value) as mad
+        select
+            percentile_cont(0.5) within group (order by deviation.value) as mad,
+            avg(deviation.value) as mean_deviation
         from unnest(residuals.deviations) as deviation (value)
-    ) as deviation
+    ) as pooled
+    cross join lateral (
+        select
+            percentile_cont(0.5) within group (order by deviation.value) as mad,
+            avg(deviation.value) as mean_deviation
+        from unnest(residuals.period_deviations) as deviation (value)
+    ) as period
 $$;
 
 comment on function sentinel.seasonal_baseline(text, text[], interval) is

@@ -1,6 +1,7 @@
--- Why: psql users get the recommended detector (trailing: mean and stddev of the service's 7 days
--- before each hour, |score| > 3; it scored best of the three in bench/RESULTS.md) over the hourly cost of each service without having to
--- know the function parameters; the REST API's ?method=trailing answers the same rows.
+-- Why: psql users get the recommended detector (seasonal: same hour of day and kind of day over
+-- the 28 days before each hour for the shape, the last day for the level, |score| > 5; it scored
+-- best of the three in bench/RESULTS_detection.md) over the hourly cost of each service without
+-- having to know the function parameters; the REST API's ?method=seasonal answers the same rows.
 -- depends: 0005.detectors
 
 create view sentinel.service_hourly_scores as
@@ -16,20 +17,21 @@ select
     impact,
     impact_pct,
     anomaly
-from sentinel.detect('trailing', 'hour', array['service'], interval '7 days', 3.0);
+from sentinel.detect('seasonal', 'hour', array['service'], interval '28 days', 5.0);
 
 comment on view sentinel.service_hourly_scores is
-    'Every service hour judged by the recommended detector: sentinel.detect(''trailing'', ''hour'', ''{service}'', ''7 days'', 3.0).';
+    'Every service hour judged by the recommended detector: sentinel.detect(''seasonal'', ''hour'', ''{service}'', ''28 days'', 5.0).';
 comment on column sentinel.service_hourly_scores.baseline_count is
-    'Hours of the service in the 7 days before (this hour excluded).';
-comment on column sentinel.service_hourly_scores.expected is 'Mean cost of those hours.';
-comment on column sentinel.service_hourly_scores.lower_bound is 'expected - 3 * spread (population stddev, floored).';
-comment on column sentinel.service_hourly_scores.upper_bound is 'expected + 3 * spread (population stddev, floored).';
+    'Hours of the same hour of day and kind of day (weekday or weekend) in the 28 days before.';
+comment on column sentinel.service_hourly_scores.expected is
+    'Seasonal shape of this hour (median ratio of those hours to their trailing week) times the level of the last day.';
+comment on column sentinel.service_hourly_scores.lower_bound is 'expected - 5 * spread (robust, floored).';
+comment on column sentinel.service_hourly_scores.upper_bound is 'expected + 5 * spread (robust, floored).';
 comment on column sentinel.service_hourly_scores.score is
-    '(cost - expected) / spread; null with fewer than 3 earlier hours.';
+    '(cost - expected) / spread; null with fewer than 3 comparable hours.';
 comment on column sentinel.service_hourly_scores.impact is 'cost - expected, dollars.';
 comment on column sentinel.service_hourly_scores.impact_pct is 'impact as percent of expected; null when expected is 0.';
-comment on column sentinel.service_hourly_scores.anomaly is '|score| > 3.';
+comment on column sentinel.service_hourly_scores.anomaly is '|score| > 5.';
 
 create view sentinel.service_hourly_anomalies as
 select
@@ -58,7 +60,7 @@ select
     peak_score,
     peak_cost,
     total_impact
-from sentinel.anomaly_events('trailing', 'hour', array['service'], interval '7 days', 3.0);
+from sentinel.anomaly_events('seasonal', 'hour', array['service'], interval '28 days', 5.0);
 
 comment on view sentinel.service_hourly_anomaly_events is
     'Runs of consecutive flagged service hours (recommended detector): one row per event, ongoing when it reaches the newest hour.';

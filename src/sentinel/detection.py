@@ -17,13 +17,18 @@ GRANULARITIES = ("record", "hour", "day")
 GROUP_COLUMNS = ("service", "account_id", "region")
 
 # The recommended detector: what /anomalies/events and the psql views use when no method is given.
-RECOMMENDED_METHOD = "trailing"
+# Chosen by bench/eval_detectors.py (bench/RESULTS_detection.md): seasonal is the only method that
+# catches 1.5x surges at quiet hours in their first hour and adapts to level shifts.
+RECOMMENDED_METHOD = "seasonal"
 
 # Documented defaults per method: (baseline window, threshold on |score|).
 DEFAULTS: dict[str, tuple[timedelta, float]] = {
     "trailing": (timedelta(days=7), 3.0),
     "robust": (timedelta(days=7), 3.5),
-    "seasonal": (timedelta(days=28), 3.5),
+    # seasonal: its spread is a robust (MAD) estimate over a week of residuals; 5 keeps the expected
+    # false alarms on Gaussian noise below one per series-year of hours (4.5 would allow ~0.06
+    # per series-year on paper, but cost residuals have heavier tails).
+    "seasonal": (timedelta(days=28), 5.0),
 }
 DEFAULT_GRANULARITY = "hour"
 
@@ -115,12 +120,13 @@ DETECTION_HELP = (
     "Without method, granularity, group_by, window, min_impact or min_pct: the original rule, "
     "one z-score per service over all stored records. With any of them: a causal detector that "
     "judges each point only against the same series' data before it. Defaults: "
-    "trailing (recommended) window 7d threshold 3; robust window 7d threshold 3.5; seasonal "
-    "window 28d threshold 3.5; granularity hour; group_by service."
+    "seasonal (recommended) window 28d threshold 5; trailing window 7d threshold 3; robust "
+    "window 7d threshold 3.5; granularity hour; group_by service."
 )
 METHOD_HELP = (
     "trailing (mean and stddev of the preceding window), robust (median and MAD of it), "
-    "seasonal (median and MAD of the same hour of day, weekday or weekend, in the window)"
+    "seasonal (recommended: the same hour of day, weekday or weekend, in the window gives the "
+    "shape, the last day the level, the last week's residuals the spread)"
 )
 GRANULARITY_HELP = "record, hour or day: score single records or the summed cost per bucket"
 GROUP_BY_HELP = "service, account_id and/or region (repeat or comma-separate); default service"

@@ -11,12 +11,15 @@ from litestar.exceptions import (
     SerializationException,
     ValidationException,
 )
+from litestar.openapi import ResponseSpec
 from litestar.plugins.problem_details import (
     ProblemDetailsConfig,
     ProblemDetailsException,
     ProblemDetailsPlugin,
 )
 from psycopg_pool import PoolTimeout
+
+from sentinel.schemas import ProblemDetails
 
 logger = logging.getLogger("sentinel.errors")
 
@@ -98,6 +101,21 @@ def _pool_timeout(exc: PoolTimeout) -> Problem:
 def _unexpected(exc: Exception) -> Problem:
     logger.error("unhandled error", exc_info=exc)
     return problem(500, "internal error; the server log has the details")
+
+
+def _documented(description: str) -> ResponseSpec:
+    return ResponseSpec(
+        ProblemDetails, description=description, media_type="application/problem+json"
+    )
+
+
+# For the OpenAPI document: the error answers every endpoint can give.
+ERROR_RESPONSES: dict[int, ResponseSpec] = {
+    400: _documented("The body is not valid JSON"),
+    422: _documented("A field is invalid; `errors` names each one"),
+    503: _documented("The database is unavailable"),
+}
+NOT_FOUND_RESPONSE: dict[int, ResponseSpec] = {404: _documented("No such record")}
 
 
 def problem_details_plugin() -> ProblemDetailsPlugin:

@@ -202,3 +202,20 @@ class BillingImport(BaseModel):
     superseded_by: int | None
     started_at: datetime
     finished_at: datetime | None
+
+
+class ProblemField(BaseModel):
+    field: str = Field(description="The offending field: records[3].cost, threshold, body, file")
+    message: str
+    source: str = Field(description="body, query, path or header")
+
+
+class ProblemDetails(BaseModel):
+    """An RFC 9457 problem (application/problem+json): every 4xx and 5xx answer."""
+
+    status: int
+    title: str
+    detail: str = Field(description="What went wrong, naming the field or the cause")
+    errors: list[ProblemField] | None = Field(
+        default=None, description="One entry per invalid field (validation errors only)"
+    )

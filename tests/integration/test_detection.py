@@ -105,17 +105,86 @@ def test_robust_numbers(client):
     assert flag["upper_bound"] == pytest.approx(11 + 3.5 * 1.4826)
 
 
-def test_seasonal_compares_the_same_hour_of_the_same_kind_of_day(client):
-    nine = START + timedelta(hours=9)
-    records = [record(c, nine + timedelta(days=d)) for d, c in enumerate([10, 12, 14, 10])]
-    records.append(record(50, nine + timedelta(days=5)))  # Saturday: not a weekday peer
-    records += [record(100, START + timedelta(days=d, hours=3)) for d in range(7)]  # other hour
-    records.append(record(30, nine + timedelta(days=7)))  # the next Monday, 09:00
+def test_seasonal_numbers(empty_db):
+    # Weekdays at 09:00: Mon 10, Tue 20, Wed 10, Thu 20, Fri 50 (all one comparable period).
+    db = empty_db
+    db.execute(
+        'insert into sentinel_data.billing_record (service, cost, "timestamp", region, account_id)'
+        " select 'EC2', cost, %s::timestamptz + (n - 1) * interval '1 day', 'r', 'a'"
+        " from unnest(%s::numeric[]) with ordinality as t (cost, n)",
+        (START + timedelta(hours=9), [10, 20, 10, 20, 50]),
+    )
+    rows = db.execute(
+        "select baseline_count, expected, spread, score, anomaly from sentinel.detect("
+        "'seasonal', 'hour', '{service}', '28 days', 5.0) order by bucket"
+    ).fetchall()
+    # Ratio of each point to the mean of its 7 days before: Tue 20/10 = 2, Wed 10/15 = 2/3,
+    # Thu 20/(40/3) = 1.5. Shape of Thu = median(2, 2/3) = 4/3; of Wed = 2; Tue has none.
+    # Level of Thu = Wed's cost / Wed's shape = 10 / 2 = 5, so Thu expects 4/3 * 5 = 20/3.
+    # Fri: shape median(2, 2/3, 1.5) = 1.5, level 20 / (4/3) = 15, expected 22.5.
+    assert [r[1] for r in rows[:3]] == [None, None, None]
+    assert rows[3][1] == pytest.approx(20 / 3)
+    count, expected, spread, score, anomaly = rows[4]
+    assert count == 3
+    assert expected == pytest.approx(22.5)
+    # Pooled spread: Thu's relative residual |20 / (20/3) - 1| = 2 is the week's only one:
+    # 1.4826 * 2 * 22.5. The same-period spread (1.4826 * |20 - 20/3|) is smaller.
+    assert spread == pytest.approx(1.4826 * 2 * 22.5)
+    assert score == pytest.approx(27.5 / (1.4826 * 45))
+    assert anomaly is False
+
+
+def diurnal(day: int, hour: int) -> float:
+    """Two dollars an hour at night, five at 14:00, and a 3 percent wobble so the spread is real."""
+    wobble = (1.03, 0.98, 1.0, 0.99, 1.02)[(day * 24 + hour) % 5]
+    return round((2 + 3 * max(0.0, math.cos(math.pi * (hour - 14) / 12)) ** 2) * wobble, 4)
+
+
+def test_seasonal_catches_a_surge_at_a_quiet_hour(client):
+    # Three weeks of the same day shape; then 03:00 on the Monday costs 1.6x its usual.
+    records = [
+        record(diurnal(day, hour), START + timedelta(days=day, hours=hour))
+        for day in range(21)
+        for hour in range(24)
+    ]
+    surge = START + timedelta(days=21, hours=3)
+    records += [
+        record(diurnal(21, hour), START + timedelta(days=21, hours=hour)) for hour in range(3)
+    ]
+    records.append(record(round(1.6 * diurnal(21, 3), 4), surge))
     store(client, records)
     flags = client.get("/api/v1/billing/anomalies?method=seasonal&granularity=hour").json()
-    assert [(f["bucket"][:16], f["expected"], f["z_score"]) for f in flags] == [
-        ("2024-01-08T09:00", 11, round(19 / 1.4826, 3))
+    assert [f["bucket"][:16] for f in flags] == ["2024-01-22T03:00"]
+    [flag] = flags
+    assert flag["expected"] == pytest.approx(diurnal(21, 3), rel=0.05)
+    assert flag["method"] == "seasonal"
+    # The trailing week's mean and stddev include the daily swing: the surge hides in it.
+    trailing = client.get("/api/v1/billing/anomalies?method=trailing&granularity=hour").json()
+    assert "2024-01-22T03:00" not in [f["bucket"][:16] for f in trailing]
+    # Without a method the events endpoint uses the recommended detector (seasonal).
+    [event] = client.get("/api/v1/billing/anomalies/events").json()
+    assert (event["started_at"][:16], event["method"], event["ongoing"]) == (
+        "2024-01-22T03:00",
+        "seasonal",
+        True,
+    )
+
+
+def test_seasonal_level_shift_alerts_once_then_adapts(client):
+    # Three weeks of the day shape, then everything doubles for two days: one event at the
+    # onset that ends within the day, once the last day's level has caught up.
+    records = [
+        record(
+            diurnal(day, hour) * (2 if day >= 21 else 1), START + timedelta(days=day, hours=hour)
+        )
+        for day in range(23)
+        for hour in range(24)
     ]
+    store(client, records)
+    [event] = client.get("/api/v1/billing/anomalies/events?method=seasonal").json()
+    assert event["started_at"].startswith("2024-01-22T00:00")
+    assert event["ongoing"] is False
+    assert event["point_count"] <= 24
 
 
 def test_flat_series_still_alerts_on_a_jump(client):
