@@ -111,7 +111,7 @@ def _documented(description: str) -> ResponseSpec:
 
 # For the OpenAPI document: the error answers every endpoint can give.
 ERROR_RESPONSES: dict[int, ResponseSpec] = {
-    400: _documented("The body is not valid JSON"),
+    400: _documented("A malformed request, such as a body that is not JSON"),
     422: _documented("A field is invalid; `errors` names each one"),
     503: _documented("The database is unavailable"),
 }

@@ -28,6 +28,7 @@ from sentinel.detection import (
     WINDOW_HELP,
     detection_params,
 )
+from sentinel.errors import ERROR_RESPONSES, NOT_FOUND_RESPONSE
 from sentinel.queries import Queries
 from sentinel.schemas import (
     Anomaly,
@@ -86,7 +87,7 @@ class BillingController(Controller):
     path = "/api/v1/billing"
     tags = ["billing"]
 
-    @post("/", status_code=201, summary="Store one billing record")
+    @post("/", status_code=201, summary="Store one billing record", responses=ERROR_RESPONSES)
     async def create_record(
         self, data: JSONBody[BillingRecordIn], conn: Connection, queries: QueryFiles
     ) -> ScoredBillingRecord:
@@ -97,6 +98,7 @@ class BillingController(Controller):
     @post(
         "/batch",
         status_code=201,
+        responses=ERROR_RESPONSES,
         summary="Store many billing records, all or none",
         description="Returns the stored records, in input order, each with its ingest verdict. "
         "With `Prefer: return=minimal` (RFC 7240) nothing is echoed: 201 with an empty body "
@@ -115,7 +117,12 @@ class BillingController(Controller):
             return Response(b"", status_code=201, headers=headers)
         return Response(await queries.insert_billing_records_scored(conn, records=data.records))
 
-    @post("/seed", status_code=201, summary="Generate mock AWS billing data")
+    @post(
+        "/seed",
+        status_code=201,
+        summary="Generate mock AWS billing data",
+        responses=ERROR_RESPONSES,
+    )
     async def seed(
         self,
         conn: Connection,
@@ -136,7 +143,10 @@ class BillingController(Controller):
         description="Without `limit` the whole list is streamed as one JSON array. With `limit`, "
         'one page; when more may follow, a `Link: <...>; rel="next"` header gives the next '
         "page's URL (keyset pagination on id with `after_id`).",
-        responses={200: ResponseSpec(list[BillingRecord], description="Records, by id")},
+        responses={
+            200: ResponseSpec(list[BillingRecord], description="Records, by id"),
+            **ERROR_RESPONSES,
+        },
     )
     async def list_records(
         self,
@@ -180,7 +190,7 @@ class BillingController(Controller):
             headers["Link"] = f'<{url}>; rel="next"'
         return Response(msgspec.json.encode(rows), media_type=MediaType.JSON, headers=headers)
 
-    @get("/summary", summary="Total cost per service")
+    @get("/summary", summary="Total cost per service", responses=ERROR_RESPONSES)
     async def summary(self, conn: Connection, queries: QueryFiles) -> list[ServiceCost]:
         return await queries.summarize_costs(conn)
 
@@ -255,7 +265,11 @@ class BillingController(Controller):
         )
         return await queries.find_anomaly_events(conn, params=params)
 
-    @get("/{id:str}", summary="One billing record by id")
+    @get(
+        "/{id:str}",
+        summary="One billing record by id",
+        responses={**ERROR_RESPONSES, **NOT_FOUND_RESPONSE},
+    )
     async def get_record(
         self, id: FromPath[str], conn: Connection, queries: QueryFiles
     ) -> BillingRecord:

@@ -12,6 +12,7 @@ from litestar.exceptions import ValidationException
 from litestar.params import Parameter
 from psycopg import AsyncConnection
 
+from sentinel.errors import ERROR_RESPONSES
 from sentinel.importers import ExportError, import_export, open_export
 from sentinel.queries import Queries
 from sentinel.schemas import BillingImport
@@ -35,6 +36,7 @@ class ImportController(Controller):
     @post(
         "/import",
         status_code=201,
+        responses=ERROR_RESPONSES,
         request_max_body_size=UPLOAD_MAX,
         summary="Import a billing export (AWS CUR, CUR 2.0, FOCUS, Azure) sent as the raw body",
         description="Send the file itself as the body (`curl --data-binary @file`), any "
@@ -68,7 +70,7 @@ class ImportController(Controller):
             except ExportError as exc:
                 raise _refused(str(exc)) from None
 
-    @get("/imports", summary="Import history, newest first")
+    @get("/imports", summary="Import history, newest first", responses=ERROR_RESPONSES)
     async def history(
         self,
         conn: Connection,
