@@ -1,7 +1,6 @@
 """The billing endpoints of the original Sentinel contract: parse, one query, respond."""
 
 import random
-import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -11,9 +10,9 @@ import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.enums import MediaType
-from litestar.exceptions import NotFoundException, ValidationException
+from litestar.exceptions import NotFoundException
 from litestar.openapi import ResponseSpec
-from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, Parameter
+from litestar.params import FromQuery, HeaderParameter, JSONBody, Parameter, PathParameter
 from litestar.response import Stream
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
@@ -48,6 +47,7 @@ Pool = NamedDependency[AsyncConnectionPool]
 QueryFiles = NamedDependency[Queries]
 
 BIGINT_MAX = 2**63 - 1
+INTEGER_PATTERN = r"^-?[0-9]+$"
 LIST_LIMIT_MAX = 10_000
 
 
@@ -271,16 +271,15 @@ class BillingController(Controller):
         responses={**ERROR_RESPONSES, **NOT_FOUND_RESPONSE},
     )
     async def get_record(
-        self, id: FromPath[str], conn: Connection, queries: QueryFiles
+        self,
+        # A string with an integer's pattern rather than an int, so that "abc" is a 422 naming
+        # the field (as the original answered), not a 404 for an unknown route.
+        id: Annotated[
+            str, PathParameter(pattern=INTEGER_PATTERN, description="The record's id, an integer")
+        ],
+        conn: Connection,
+        queries: QueryFiles,
     ) -> BillingRecord:
-        # Parsed here rather than by the router so that "abc" is a 422 naming the field
-        # (as the original answered), not a 404 for an unknown route.
-        if not re.fullmatch(r"-?[0-9]+", id):
-            raise ValidationException(
-                extra=[
-                    {"key": "id", "message": "Input should be a valid integer", "source": "path"}
-                ]
-            )
         record_id = int(id)
         record = None
         if -BIGINT_MAX <= record_id <= BIGINT_MAX:
