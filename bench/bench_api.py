@@ -25,20 +25,17 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
 import psutil
 import psycopg
-from psycopg import sql
 
-from sentinel.migrations import apply_migrations
+from scratch import ADMIN_URL, scratch_database
 
 BENCH_SQL = Path(__file__).parent / "sql"
 BATCH = 10_000
@@ -48,7 +45,7 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
         "--admin-url",
-        default=os.environ.get("BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
+        default=ADMIN_URL,
         help="server to create the scratch database on",
     )
     parser.add_argument(
@@ -64,22 +61,6 @@ def parse_args() -> argparse.Namespace:
         help="diagnostic: disable the rollup triggers to see the HTTP path's own cost",
     )
     return parser.parse_args()
-
-
-@contextmanager
-def scratch_database(admin_url: str) -> Iterator[str]:
-    name = f"sentinel_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
-    url = urlsplit(admin_url)._replace(path=f"/{name}").geturl()
-    try:
-        apply_migrations(url)
-        yield url
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
-            )
 
 
 def free_port() -> int:
@@ -247,7 +228,7 @@ def main() -> None:
     args = parse_args()
     sizes = [int(size) for size in args.sizes.split(",") if size]
     print(f"machine: {os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB")
-    with scratch_database(args.admin_url) as url, server(url) as (base, process):
+    with scratch_database(admin_url=args.admin_url) as url, server(url) as (base, process):
         if args.without_triggers:
             with psycopg.connect(url, autocommit=True) as conn:
                 conn.execute((BENCH_SQL / "disable_triggers.sql").read_text())

@@ -2,28 +2,24 @@
 
 Both paths write the same rows into the same table (all migrations applied: its indexes and
 triggers count for both), in the same run, one transaction per month, emptied in between.
-Reads ../shared/data/aws_cur; creates a scratch database on BENCH_DATABASE_URL's server
+Reads ../shared/data/aws_cur; creates a scratch database on SENTINEL_BENCH_ADMIN_URL's server
 (default postgresql://postgres@127.0.0.1:5432/postgres) and drops it at the end.
 
     .venv/bin/python bench/bench_import.py
 """
 
 import asyncio
-import os
 import sys
 import time
-import uuid
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import psycopg
-from psycopg import sql
 from psycopg.types.json import Jsonb
 
+from scratch import scratch_database
 from sentinel.importers import base, checksum, import_export, open_export
 from sentinel.importers.pipeline import Batches
-from sentinel.migrations import apply_migrations
 from sentinel.queries import Queries
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "aws_cur"
@@ -87,13 +83,7 @@ def main() -> int:
     if not DATA.is_dir():
         print(f"skipped: {DATA} is missing (the shared CUR exports are not on this machine)")
         return 0
-    server = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    name = f"sentinel_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
-    url = urlsplit(server)._replace(path=f"/{name}").geturl()
-    try:
-        apply_migrations(url)
+    with scratch_database() as url:
         copy_sql = Queries()._sql["copy_billing_records"]
         total_rows = total_import = total_raw = 0.0
         print(f"{'month':<6}{'rows':>9}{'import s':>10}{'rows/s':>10}{'raw COPY s':>12}"
@@ -115,11 +105,6 @@ def main() -> int:
               f"{total_rows / total_import:>10,.0f}{total_raw:>12.2f}"
               f"{total_rows / total_raw:>10,.0f}{total_raw / total_import:>7.2f}")  # fmt: skip
         print("ratio = import rows/s / raw binary COPY rows/s (same rows, same table, same run)")
-    finally:
-        with psycopg.connect(server, autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
-            )
     return 0
 
 

@@ -1,0 +1,40 @@
+"""A scratch database for a benchmark run: created, migrated, and dropped at the end.
+
+Every bench script uses this so that they all read the same variable and all refuse to touch a
+server that is not on this machine.
+"""
+
+import os
+import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import urlsplit
+
+import psycopg
+from psycopg import sql
+
+from sentinel.migrations import apply_migrations
+
+ADMIN_URL = os.environ.get(
+    "SENTINEL_BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+
+
+@contextmanager
+def scratch_database(prefix: str = "sentinel_bench", admin_url: str = ADMIN_URL) -> Iterator[str]:
+    """Yield the URL of a new, migrated database on admin_url's server; drop it afterwards."""
+    if urlsplit(admin_url).hostname not in ("127.0.0.1", "localhost", "::1"):
+        sys.exit("refusing to create a scratch database anywhere but on this machine")
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    url = urlsplit(admin_url)._replace(path=f"/{name}").geturl()
+    try:
+        apply_migrations(url)
+        yield url
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(
+                sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
+            )
