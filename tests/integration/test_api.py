@@ -805,3 +805,25 @@ def test_method_not_allowed_names_the_allowed_methods(client):
     assert r.status_code == 405
     assert r.headers["content-type"].startswith("application/problem+json")
     assert "GET" in r.headers["allow"]
+
+
+def test_a_batch_of_100k_records_is_accepted_and_one_more_is_refused(client):
+    records = [_record(i) for i in range(100_000)]
+    body = json.dumps({"records": records}).encode()
+    r = client.post(
+        "/api/v1/billing/batch",
+        content=body,
+        headers={"content-type": "application/json", "prefer": "return=minimal"},
+    )
+    assert r.status_code == 201
+    assert r.headers["x-records-created"] == "100000"
+    [(service, total)] = [
+        (s["service"], s["total_cost"])
+        for s in client.get("/api/v1/billing/summary").json()
+        if s["service"] == "svc0"
+    ]
+    assert total == pytest.approx(sum(x["cost"] for x in records if x["service"] == service))
+
+    too_many = client.post("/api/v1/billing/batch", json={"records": [*records, _record(0)]})
+    assert too_many.status_code == 422
+    assert too_many.json()["errors"][0]["field"] == "records"
