@@ -82,6 +82,18 @@ async def run(url: str) -> None:
                 f"median {statistics.median(timings) * 1000:.0f} ms, "
                 f"min {min(timings) * 1000:.0f} ms over {len(timings)} runs"
             )
+        # /anomalies/events without parameters: the recommended detector.
+        params = detection_params(method=None)
+        timings = []
+        for _ in range(3):
+            began = time.perf_counter()
+            events = await queries.find_anomaly_events(conn, params=params)
+            timings.append(time.perf_counter() - began)
+            await conn.rollback()
+        print(
+            f"/anomalies/events (method={params.method}): {len(events)} events, "
+            f"median {statistics.median(timings) * 1000:.0f} ms over {len(timings)} runs"
+        )
 
 
 def trigger_cost(url: str) -> None:

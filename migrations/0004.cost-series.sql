@@ -30,6 +30,15 @@ create table sentinel_data.service_hourly_cost (
     baseline_count bigint not null default 0,
     baseline_mean double precision,
     baseline_stddev double precision,
+    -- The seasonal detector's baseline at its defaults (window 28 days), kept current the same
+    -- way: without it every request sorted arrays of peers for every hour of the year (about
+    -- 36 s at 50 services). The ratio and shape are stored because later hours' shape and
+    -- level are medians of them.
+    seasonal_ratio double precision,
+    seasonal_count bigint not null default 0,
+    seasonal_shape double precision,
+    seasonal_expected double precision,
+    seasonal_spread double precision,
     primary key (service, hour)
 );
 
@@ -41,96 +50,443 @@ comment on column sentinel_data.service_hourly_cost.baseline_mean is
     'avg(cost) over those hours, computed exactly in numeric then cast; null when there are none.';
 comment on column sentinel_data.service_hourly_cost.baseline_stddev is
     'stddev_pop(cost) over those hours, computed exactly in numeric then cast; null when there are none.';
+comment on column sentinel_data.service_hourly_cost.seasonal_ratio is
+    'cost / baseline_mean: this hour against its own trailing week; null when that mean is null or 0.';
+comment on column sentinel_data.service_hourly_cost.seasonal_count is
+    'Hours of the same hour of day and kind of day (weekday, weekend) in the 28 days before with a ratio.';
+comment on column sentinel_data.service_hourly_cost.seasonal_shape is
+    'Median seasonal_ratio of those hours; null when there are none or it is 0.';
+comment on column sentinel_data.service_hourly_cost.seasonal_expected is
+    'seasonal_shape times the level (median cost / seasonal_shape over the day before).';
+comment on column sentinel_data.service_hourly_cost.seasonal_spread is
+    'greatest(|expected| * robust spread of the last 7 days'' relative residuals, robust spread of the same hours'' absolute residuals over 28 days).';
 
--- Recomputes the stored baselines of the hours whose 7-day window may have changed: for each
--- service, from the first changed hour to 7 days after the last one. In-order ingestion touches
--- only the newest hour; a late record touches the week after it. One statement per call, two
--- plans: when few hours need a new baseline (appending the newest hour, the common case) each is
--- a plain aggregate over its own week read from the primary key, which costs about a seventh of
--- a window pass over the week before it; otherwise (a bulk load or a late record) one window
--- pass per service over the affected range, so a batch of any size costs one pass, not one per
--- hour.
+-- Recomputes the stored baselines (trailing and seasonal) of the hours a change may have moved:
+-- for each service, from the first changed hour to 64 days after the last one (the trailing
+-- week moves the ratios for 7 days, they move the shapes for 28 more, the shapes the levels
+-- for one more day, and the expected values the spreads for 28 more). In-order ingestion
+-- touches only the new hours. One statement per call, two plans, the same numbers:
+--   * every service has at most one hour to refresh (appending the newest hour, the common
+--     case): each is computed from its stored peers with three aggregates read from the primary
+--     key (its week, its same hours of the last 28 days, its last day);
+--   * otherwise (a bulk load or a late record): one pass of window functions per service over
+--     the affected range and the 28 days before it, the stored values of those earlier days
+--     standing in for their own, so a batch of any size costs one pass, not one per hour.
+-- The expressions are those of sentinel.seasonal_baseline (0005), which reads these columns
+-- for its default call, so the stored verdicts are those of the full computation bit for bit;
+-- 1.4826 * MAD, or 1.2533 * mean absolute deviation when the MAD is 0, is sentinel.robust_spread.
 create function sentinel_data.refresh_baselines(
     services text[], first_hours timestamptz[], last_hours timestamptz[]
 )
 returns void
 language plpgsql
+-- The row estimates over the unnested arrays are far off, and JIT compiling costs more than
+-- the refresh of a batch.
+set jit = off
 as $$
 declare
-    targets bigint;
+    most_per_service bigint;
 begin
-    select count(*) into targets
-    from unnest(services, first_hours, last_hours) as changed (service, first_hour, last_hour)
-    inner join sentinel_data.service_hourly_cost as rollup
-        on rollup.service = changed.service
-        and rollup.hour >= changed.first_hour
-        and rollup.hour <= changed.last_hour + interval '7 days';
-    if targets <= 4 * coalesce(cardinality(services), 0) then
-        update sentinel_data.service_hourly_cost as target
-        set baseline_count = week.baseline_count,
-            baseline_mean = week.baseline_mean::double precision,
-            baseline_stddev = week.baseline_stddev::double precision
+    select coalesce(max(per_service.hours), 0) into most_per_service
+    from (
+        select count(*) as hours
         from unnest(services, first_hours, last_hours) as changed (service, first_hour, last_hour)
         cross join lateral (
             select rollup.hour
             from sentinel_data.service_hourly_cost as rollup
             where rollup.service = changed.service
                 and rollup.hour >= changed.first_hour
-                and rollup.hour <= changed.last_hour + interval '7 days'
+                and rollup.hour <= changed.last_hour + interval '64 days'
+            limit 2
         ) as touched
-        cross join lateral (
-            select
-                count(*) as baseline_count,
-                avg(earlier.cost) as baseline_mean,
-                stddev_pop(earlier.cost) as baseline_stddev
-            from sentinel_data.service_hourly_cost as earlier
-            where earlier.service = changed.service
-                and earlier.hour >= touched.hour - interval '7 days'
-                and earlier.hour < touched.hour
-        ) as week
-        where target.service = changed.service
-            and target.hour = touched.hour;
+        group by changed.service
+    ) as per_service;
+    if most_per_service = 0 then
         return;
     end if;
-    with touched as (
-        select
-            changed.service,
-            changed.first_hour,
-            changed.last_hour
-        from unnest(services, first_hours, last_hours) as changed (service, first_hour, last_hour)
-    ),
-    recomputed as (
+    if most_per_service = 1 then
+        with touched as (
+            select
+                rollup.service,
+                rollup.hour,
+                rollup.cost::double precision as cost,
+                extract(hour from rollup.hour at time zone 'UTC')::integer as hour_of_day,
+                extract(isodow from rollup.hour at time zone 'UTC') in (6, 7) as weekend
+            from unnest(services, first_hours, last_hours) as changed (service, first_hour, last_hour)
+            cross join lateral (
+                select
+                    newest.service,
+                    newest.hour,
+                    newest.cost
+                from sentinel_data.service_hourly_cost as newest
+                where newest.service = changed.service
+                    and newest.hour >= changed.first_hour
+                    and newest.hour <= changed.last_hour + interval '64 days'
+                -- Not flattened: a primary key range scan per service, never a scan of the table.
+                offset 0
+            ) as rollup
+        ),
+        computed as (
+            select
+                touched.service,
+                touched.hour,
+                week.baseline_count,
+                week.baseline_mean,
+                week.baseline_stddev,
+                touched.cost / nullif(week.baseline_mean, 0)::double precision as ratio,
+                coalesce(period.ratio_count, 0) as seasonal_count,
+                nullif(period.shape, 0) * day.level as expected,
+                nullif(period.shape, 0) as shape,
+                week.pooled_mad,
+                week.pooled_mean_deviation,
+                period.mad as period_mad,
+                period.mean_deviation as period_mean_deviation
+            from touched
+            cross join lateral (
+                select
+                    count(*) as baseline_count,
+                    avg(earlier.cost) as baseline_mean,
+                    stddev_pop(earlier.cost) as baseline_stddev,
+                    percentile_cont(0.5) within group (
+                        order by abs(earlier.cost::double precision / nullif(earlier.seasonal_expected, 0) - 1)
+                    ) filter (where earlier.seasonal_expected <> 0) as pooled_mad,
+                    avg(
+                        abs(earlier.cost::double precision / nullif(earlier.seasonal_expected, 0) - 1)
+                        order by earlier.hour
+                    ) filter (where earlier.seasonal_expected <> 0) as pooled_mean_deviation
+                from sentinel_data.service_hourly_cost as earlier
+                where earlier.service = touched.service
+                    and earlier.hour >= touched.hour - interval '7 days'
+                    and earlier.hour < touched.hour
+            ) as week
+            cross join lateral (
+                select
+                    count(peer.seasonal_ratio) as ratio_count,
+                    percentile_cont(0.5) within group (order by peer.seasonal_ratio) as shape,
+                    percentile_cont(0.5) within group (
+                        order by abs(peer.cost::double precision - peer.seasonal_expected)
+                    ) as mad,
+                    avg(abs(peer.cost::double precision - peer.seasonal_expected) order by peer.hour)
+                        as mean_deviation
+                from sentinel_data.service_hourly_cost as peer
+                where peer.service = touched.service
+                    -- The same hour of day, 1 to 28 days before; of those, the same kind of day.
+                    and peer.hour = any (
+                        array(
+                            select touched.hour - days_back * interval '1 day'
+                            from generate_series(1, 28) as days_back
+                        )
+                    )
+                    and extract(hour from peer.hour at time zone 'UTC')::integer = touched.hour_of_day
+                    and (extract(isodow from peer.hour at time zone 'UTC') in (6, 7)) = touched.weekend
+            ) as period
+            cross join lateral (
+                select
+                    percentile_cont(0.5) within group (
+                        order by recent.cost::double precision / recent.seasonal_shape
+                    ) filter (where recent.seasonal_shape is not null) as level
+                from sentinel_data.service_hourly_cost as recent
+                where recent.service = touched.service
+                    and recent.hour >= touched.hour - interval '1 day'
+                    and recent.hour < touched.hour
+            ) as day
+        )
+        update sentinel_data.service_hourly_cost as target
+        set baseline_count = computed.baseline_count,
+            baseline_mean = computed.baseline_mean::double precision,
+            baseline_stddev = computed.baseline_stddev::double precision,
+            seasonal_ratio = computed.ratio,
+            seasonal_count = computed.seasonal_count,
+            seasonal_shape = computed.shape,
+            seasonal_expected = computed.expected,
+            seasonal_spread = greatest(
+                abs(computed.expected) * case
+                    when computed.pooled_mad > 0 then 1.4826 * computed.pooled_mad
+                    else 1.2533 * computed.pooled_mean_deviation
+                end,
+                case
+                    when computed.period_mad > 0 then 1.4826 * computed.period_mad
+                    else 1.2533 * computed.period_mean_deviation
+                end
+            )
+        from computed
+        where target.service = computed.service
+            and target.hour = computed.hour;
+        return;
+    end if;
+    with span as (
         select
             rollup.service,
             rollup.hour,
-            touched.first_hour,
-            count(*) over trailing_week as baseline_count,
-            avg(rollup.cost) over trailing_week as baseline_mean,
-            stddev_pop(rollup.cost) over trailing_week as baseline_stddev
-        from sentinel_data.service_hourly_cost as rollup
-        inner join touched
-            on rollup.service = touched.service
-            and rollup.hour >= touched.first_hour - interval '7 days'
-            and rollup.hour <= touched.last_hour + interval '7 days'
+            rollup.cost,
+            rollup.cost::double precision as cost_value,
+            rollup.hour >= changed.first_hour as target,
+            changed.first_hour,
+            extract(hour from rollup.hour at time zone 'UTC')::integer as hour_of_day,
+            extract(isodow from rollup.hour at time zone 'UTC') in (6, 7) as weekend,
+            rollup.baseline_count,
+            rollup.baseline_mean,
+            rollup.baseline_stddev,
+            rollup.seasonal_ratio,
+            rollup.seasonal_count,
+            rollup.seasonal_shape,
+            rollup.seasonal_expected
+        from unnest(services, first_hours, last_hours) as changed (service, first_hour, last_hour)
+        cross join lateral (
+            select
+                stored.service,
+                stored.hour,
+                stored.cost,
+                stored.baseline_count,
+                stored.baseline_mean,
+                stored.baseline_stddev,
+                stored.seasonal_ratio,
+                stored.seasonal_count,
+                stored.seasonal_shape,
+                stored.seasonal_expected
+            from sentinel_data.service_hourly_cost as stored
+            where stored.service = changed.service
+                and stored.hour >= changed.first_hour - interval '28 days'
+                and stored.hour <= changed.last_hour + interval '64 days'
+            offset 0
+        ) as rollup
+    ),
+    -- Stage 1: the trailing week and each hour's ratio to it (stored before the range).
+    weekly as (
+        select
+            span.service,
+            span.hour,
+            span.cost_value,
+            span.target,
+            span.first_hour,
+            span.hour_of_day,
+            span.weekend,
+            span.seasonal_count,
+            span.seasonal_shape,
+            span.seasonal_expected,
+            case when span.target then count(*) over trailing_week else span.baseline_count end
+                as baseline_count,
+            case
+                when span.target then (avg(span.cost) over trailing_week)::double precision
+                else span.baseline_mean
+            end as baseline_mean,
+            case
+                when span.target then (stddev_pop(span.cost) over trailing_week)::double precision
+                else span.baseline_stddev
+            end as baseline_stddev,
+            case
+                when span.target
+                    then span.cost_value / nullif(avg(span.cost) over trailing_week, 0)::double precision
+                else span.seasonal_ratio
+            end as ratio
+        from span
         window trailing_week as (
-            partition by rollup.service
-            order by rollup.hour
+            partition by span.service
+            order by span.hour
             range between interval '7 days' preceding and interval '1 microsecond' preceding
         )
+    ),
+    -- Stage 2: the shape, the median ratio of the same hours in the 28 days before.
+    comparable as (
+        select
+            weekly.service,
+            weekly.hour,
+            weekly.cost_value,
+            weekly.target,
+            weekly.first_hour,
+            weekly.hour_of_day,
+            weekly.weekend,
+            weekly.seasonal_count,
+            weekly.seasonal_shape,
+            weekly.seasonal_expected,
+            weekly.baseline_count,
+            weekly.baseline_mean,
+            weekly.baseline_stddev,
+            weekly.ratio,
+            array_agg(weekly.ratio) filter (where weekly.ratio is not null) over same_period as ratios
+        from weekly
+        window same_period as (
+            partition by weekly.service, weekly.hour_of_day, weekly.weekend
+            order by weekly.hour
+            range between interval '28 days' preceding and interval '1 microsecond' preceding
+        )
+    ),
+    shaped as (
+        select
+            comparable.service,
+            comparable.hour,
+            comparable.cost_value,
+            comparable.target,
+            comparable.first_hour,
+            comparable.hour_of_day,
+            comparable.weekend,
+            comparable.seasonal_expected,
+            comparable.baseline_count,
+            comparable.baseline_mean,
+            comparable.baseline_stddev,
+            comparable.ratio,
+            case
+                when comparable.target then coalesce(cardinality(comparable.ratios), 0)::bigint
+                else comparable.seasonal_count
+            end as seasonal_count,
+            case when comparable.target then nullif(shape.median, 0) else comparable.seasonal_shape end
+                as shape
+        from comparable
+        cross join lateral (
+            select percentile_cont(0.5) within group (order by ratio.value) as median
+            from unnest(case when comparable.target then comparable.ratios end) as ratio (value)
+        ) as shape
+    ),
+    -- Stage 3: the level, the median deseasonalized cost of the day before.
+    leveled as (
+        select
+            shaped.service,
+            shaped.hour,
+            shaped.cost_value,
+            shaped.target,
+            shaped.first_hour,
+            shaped.hour_of_day,
+            shaped.weekend,
+            shaped.seasonal_expected,
+            shaped.baseline_count,
+            shaped.baseline_mean,
+            shaped.baseline_stddev,
+            shaped.ratio,
+            shaped.seasonal_count,
+            shaped.shape,
+            array_agg(shaped.cost_value / shaped.shape) filter (where shaped.shape is not null) over recent
+                as levels
+        from shaped
+        where shaped.hour >= shaped.first_hour - interval '1 day'
+        window recent as (
+            partition by shaped.service
+            order by shaped.hour
+            range between interval '1 day' preceding and interval '1 microsecond' preceding
+        )
+    ),
+    -- Stage 4: the residuals behind the spread; the expected values before the range are stored.
+    expected as (
+        select
+            shaped.service,
+            shaped.hour,
+            shaped.cost_value,
+            false as target,
+            shaped.first_hour,
+            shaped.hour_of_day,
+            shaped.weekend,
+            shaped.baseline_count,
+            shaped.baseline_mean,
+            shaped.baseline_stddev,
+            shaped.ratio,
+            shaped.seasonal_count,
+            shaped.shape,
+            shaped.seasonal_expected as expected
+        from shaped
+        where not shaped.target
+        union all
+        select
+            leveled.service,
+            leveled.hour,
+            leveled.cost_value,
+            true as target,
+            leveled.first_hour,
+            leveled.hour_of_day,
+            leveled.weekend,
+            leveled.baseline_count,
+            leveled.baseline_mean,
+            leveled.baseline_stddev,
+            leveled.ratio,
+            leveled.seasonal_count,
+            leveled.shape,
+            leveled.shape * level.median as expected
+        from leveled
+        cross join lateral (
+            select percentile_cont(0.5) within group (order by recent.value) as median
+            from unnest(leveled.levels) as recent (value)
+        ) as level
+        where leveled.target
+    ),
+    residuals as (
+        select
+            expected.service,
+            expected.hour,
+            expected.target,
+            expected.baseline_count,
+            expected.baseline_mean,
+            expected.baseline_stddev,
+            expected.ratio,
+            expected.seasonal_count,
+            expected.shape,
+            expected.expected,
+            array_agg(abs(expected.cost_value / nullif(expected.expected, 0) - 1))
+                filter (where expected.expected <> 0) over spread_window as deviations,
+            array_agg(abs(expected.cost_value - expected.expected)) over same_period as period_deviations
+        from expected
+        window
+            spread_window as (
+                partition by expected.service
+                order by expected.hour
+                range between interval '7 days' preceding and interval '1 microsecond' preceding
+            ),
+            same_period as (
+                partition by expected.service, expected.hour_of_day, expected.weekend
+                order by expected.hour
+                range between interval '28 days' preceding and interval '1 microsecond' preceding
+            )
+    ),
+    computed as (
+        select
+            residuals.service,
+            residuals.hour,
+            residuals.baseline_count,
+            residuals.baseline_mean,
+            residuals.baseline_stddev,
+            residuals.ratio,
+            residuals.seasonal_count,
+            residuals.shape,
+            residuals.expected,
+            greatest(
+                abs(residuals.expected) * case
+                    when pooled.mad > 0 then 1.4826 * pooled.mad
+                    else 1.2533 * pooled.mean_deviation
+                end,
+                case
+                    when period.mad > 0 then 1.4826 * period.mad
+                    else 1.2533 * period.mean_deviation
+                end
+            ) as spread
+        from residuals
+        cross join lateral (
+            select
+                percentile_cont(0.5) within group (order by deviation.value) as mad,
+                avg(deviation.value) as mean_deviation
+            from unnest(residuals.deviations) as deviation (value)
+        ) as pooled
+        cross join lateral (
+            select
+                percentile_cont(0.5) within group (order by deviation.value) as mad,
+                avg(deviation.value) as mean_deviation
+            from unnest(residuals.period_deviations) as deviation (value)
+        ) as period
+        where residuals.target
     )
     update sentinel_data.service_hourly_cost as target
-    set baseline_count = recomputed.baseline_count,
-        baseline_mean = recomputed.baseline_mean::double precision,
-        baseline_stddev = recomputed.baseline_stddev::double precision
-    from recomputed
-    where target.service = recomputed.service
-        and target.hour = recomputed.hour
-        and recomputed.hour >= recomputed.first_hour;
+    set baseline_count = computed.baseline_count,
+        baseline_mean = computed.baseline_mean,
+        baseline_stddev = computed.baseline_stddev,
+        seasonal_ratio = computed.ratio,
+        seasonal_count = computed.seasonal_count,
+        seasonal_shape = computed.shape,
+        seasonal_expected = computed.expected,
+        seasonal_spread = computed.spread
+    from computed
+    where target.service = computed.service
+        and target.hour = computed.hour;
 end
 $$;
 
 comment on function sentinel_data.refresh_baselines(text[], timestamptz[], timestamptz[]) is
-    'Recomputes service_hourly_cost baselines for each service from first_hour to last_hour + 7 days.';
+    'Recomputes the trailing and seasonal baselines of service_hourly_cost for each service from first_hour to last_hour + 64 days.';
 
 -- The ingest verdict and record-level detectors read a service's records in time order.
 create index billing_record_service_timestamp_idx
@@ -339,7 +695,10 @@ select
     record_count,
     baseline_count,
     baseline_mean,
-    baseline_stddev
+    baseline_stddev,
+    seasonal_count,
+    seasonal_expected,
+    seasonal_spread
 from sentinel_data.service_hourly_cost;
 
 comment on view sentinel.service_hourly_costs is
@@ -353,6 +712,12 @@ comment on column sentinel.service_hourly_costs.baseline_mean is
     'Mean hourly cost over those hours: the trailing detector''s expected value at its default window.';
 comment on column sentinel.service_hourly_costs.baseline_stddev is
     'Population standard deviation of the hourly cost over those hours.';
+comment on column sentinel.service_hourly_costs.seasonal_count is
+    'Hours of the same hour of day and kind of day (weekday, weekend) in the 28 days before, with a ratio to their own trailing week.';
+comment on column sentinel.service_hourly_costs.seasonal_expected is
+    'The seasonal detector''s expected value at its default window (28 days): shape of this hour times the level of the last day.';
+comment on column sentinel.service_hourly_costs.seasonal_spread is
+    'The seasonal detector''s spread before the floors of sentinel.verdict_spread.';
 
 create view sentinel.daily_costs as
 select

@@ -228,6 +228,9 @@ comment on function sentinel.robust_baseline(text, text[], interval) is
 --     for day buckets), times expected: every hour of the week pooled gives enough peers for a
 --     stable estimate, and earlier anomalies (a minority) do not inflate it.
 -- baseline_count is the number of comparable periods behind the shape.
+-- Hour buckets per service at the default 28-day window come precomputed from the rollup
+-- (0004 keeps them with the same expressions), so the recommended call reads one row per hour
+-- instead of sorting arrays of peers for every hour of the year.
 create function sentinel.seasonal_baseline(granularity text, group_by text[], baseline interval)
 returns table (
     record_id bigint,
@@ -259,6 +262,11 @@ as $$
             point.cost::double precision
                 / nullif(avg(point.cost) over last_week, 0)::double precision as ratio
         from sentinel.cost_points(seasonal_baseline.granularity, seasonal_baseline.group_by) as point
+        where not (
+            seasonal_baseline.granularity = 'hour'
+            and seasonal_baseline.group_by = array['service']
+            and seasonal_baseline.baseline = interval '28 days'
+        )
         window last_week as (
             partition by point.service, point.account_id, point.region
             order by point.bucket
@@ -397,6 +405,21 @@ as $$
             avg(deviation.value) as mean_deviation
         from unnest(residuals.period_deviations) as deviation (value)
     ) as period
+    union all
+    select
+        null::bigint as record_id,
+        stored.service,
+        null::text as account_id,
+        null::text as region,
+        stored.hour as bucket,
+        stored.cost::double precision as cost,
+        stored.seasonal_count as baseline_count,
+        stored.seasonal_expected as expected,
+        stored.seasonal_spread as spread
+    from sentinel.service_hourly_costs as stored
+    where seasonal_baseline.granularity = 'hour'
+        and seasonal_baseline.group_by = array['service']
+        and seasonal_baseline.baseline = interval '28 days'
 $$;
 
 comment on function sentinel.seasonal_baseline(text, text[], interval) is

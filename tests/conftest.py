@@ -1,7 +1,8 @@
 """One PostgreSQL per test session, with the real migrations applied to a database of its own.
 
 Where the server comes from (DESIGN.md): SENTINEL_TEST_DATABASE_URL when set, else a
-postgres:16 container when a Docker daemon answers, else the embedded PostgreSQL 16.
+postgres:16 container when a Docker daemon answers, else the embedded PostgreSQL 16 (or 18 with
+SENTINEL_TEST_POSTGRES_VERSION=18).
 """
 
 import os
@@ -39,7 +40,10 @@ def _server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     else:
         from sentinel.embedded import embedded_postgres
 
-        with embedded_postgres(tmp_path_factory.mktemp("pg"), database="postgres") as url:
+        version = int(os.environ.get("SENTINEL_TEST_POSTGRES_VERSION", "16"))
+        with embedded_postgres(
+            tmp_path_factory.mktemp("pg"), database="postgres", version=version
+        ) as url:
             yield url
 
 

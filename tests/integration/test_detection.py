@@ -339,3 +339,42 @@ def test_appending_later_data_never_changes_an_earlier_verdict(
         empty_db.execute(insert, (costs[cut:], later))
         after = empty_db.execute(verdicts, (method, granularity)).fetchall()
     assert [v for v in after if v[0] <= last] == before
+
+
+def test_stored_seasonal_baseline_equals_the_full_computation(empty_db):
+    # The default seasonal call reads the baselines the triggers store; grouping by service and
+    # region (one region per service here: the same series) takes the full computation. Bulk
+    # loads, one-hour appends, late records, an update and a delete must leave them equal.
+    db = empty_db
+    insert = (
+        'insert into sentinel_data.billing_record (service, cost, "timestamp", region, account_id)'
+        " select 'svc-' || s, round(((1 + s) * (1.3 + cos(pi() * (h %% 24) / 12))"
+        " * (1 + 0.05 * sin(h * 12.9898 + s))"
+        " * (case when (h * 7 + s * 13) %% 211 = 0 then 4 else 1 end))::numeric, 4),"
+        " %(start)s::timestamptz + h * interval '1 hour', 'r', 'a'"
+        " from generate_series(%(first)s::int, %(last)s::int) as h"
+        " cross join generate_series(0, 1) as s"
+    )
+    db.execute(insert, {"start": START, "first": 0, "last": 599})
+    for hour in range(600, 640):
+        db.execute(insert, {"start": START, "first": hour, "last": hour})
+    db.execute(insert, {"start": START, "first": 300, "last": 302})  # late: doubles three hours
+    db.execute(insert, {"start": START, "first": 640, "last": 959})
+    db.execute(
+        "update sentinel_data.billing_record set cost = cost * 3"
+        " where service = 'svc-1' and \"timestamp\" = %s",
+        (START + timedelta(hours=700),),
+    )
+    db.execute(
+        'delete from sentinel_data.billing_record where "timestamp" = %s',
+        (START + timedelta(hours=500),),
+    )
+    verdicts = (
+        "select service, bucket, baseline_count, expected, spread, score, anomaly"
+        " from sentinel.detect('seasonal', 'hour', %s, '28 days', 5.0) order by service, bucket"
+    )
+    stored = db.execute(verdicts, (["service"],)).fetchall()
+    full = db.execute(verdicts, (["service", "region"],)).fetchall()
+    assert len(stored) == 2 * 959
+    assert any(row[-1] for row in stored)
+    assert stored == full
