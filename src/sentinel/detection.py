@@ -8,8 +8,10 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Annotated, Literal
 
 from litestar.exceptions import ValidationException
+from litestar.params import Parameter
 
 METHODS = ("trailing", "robust", "seasonal")
 GRANULARITIES = ("record", "hour", "day")
@@ -133,3 +135,56 @@ GROUP_BY_HELP = "service, account_id and/or region (repeat or comma-separate); d
 WINDOW_HELP = "Baseline window before each point: a number and h, d or w, e.g. 36h, 7d, 4w"
 MIN_IMPACT_HELP = "Only flag points at least this many dollars above expected"
 MIN_PCT_HELP = "Only flag points at least this many percent above expected"
+
+
+@dataclass(frozen=True)
+class DetectorQuery:
+    """The detector parameters of /anomalies and /anomalies/events, as the client sent them."""
+
+    threshold: float | None
+    method: str | None
+    granularity: str | None
+    group_by: list[str] | None
+    window: str | None
+    min_impact: float | None
+    min_pct: float | None
+
+    def asks_for_a_detector(self) -> bool:
+        """False when only threshold (or nothing) is given: the original rule then applies."""
+        chosen = (self.method, self.granularity, self.group_by, self.window)
+        return any(value is not None for value in (*chosen, self.min_impact, self.min_pct))
+
+    def params(self) -> DetectionParams:
+        return detection_params(
+            method=self.method,
+            granularity=self.granularity,
+            group_by=self.group_by,
+            window=self.window,
+            threshold=self.threshold,
+            min_impact=self.min_impact,
+            min_pct=self.min_pct,
+        )
+
+
+def provide_detector_query(
+    threshold: Annotated[
+        float | None,
+        Parameter(
+            ge=0,
+            description="Flag when |score| is strictly above this (default 2.0 for the original "
+            "rule, else the method's default)",
+        ),
+    ] = None,
+    method: Annotated[
+        Literal["seasonal", "trailing", "robust"] | None, Parameter(description=METHOD_HELP)
+    ] = None,
+    granularity: Annotated[
+        Literal["record", "hour", "day"] | None, Parameter(description=GRANULARITY_HELP)
+    ] = None,
+    group_by: Annotated[list[str] | None, Parameter(description=GROUP_BY_HELP)] = None,
+    window: Annotated[str | None, Parameter(description=WINDOW_HELP)] = None,
+    min_impact: Annotated[float | None, Parameter(ge=0, description=MIN_IMPACT_HELP)] = None,
+    min_pct: Annotated[float | None, Parameter(ge=0, description=MIN_PCT_HELP)] = None,
+) -> DetectorQuery:
+    """One declaration of the query parameters both anomaly endpoints take (and document)."""
+    return DetectorQuery(threshold, method, granularity, group_by, window, min_impact, min_pct)

@@ -378,3 +378,19 @@ def test_stored_seasonal_baseline_equals_the_full_computation(empty_db):
     assert len(stored) == 2 * 959
     assert any(row[-1] for row in stored)
     assert stored == full
+
+
+def test_bad_detector_parameters_never_disturb_the_connection_pool(settings):
+    # The parameters are checked before a connection is taken: a failure while a connection is
+    # being handed out used to cancel the pool's request half-way (a small pool shows it).
+    from litestar.testing import TestClient
+
+    from sentinel.app import create_app
+
+    app = create_app(settings.model_copy(update={"pool_max_size": 3}))
+    with TestClient(app) as client:
+        for _ in range(10):
+            assert client.get("/api/v1/billing/anomalies?method=zscore").status_code == 422
+            assert client.get("/api/v1/billing/anomalies/events?window=7x").status_code == 422
+        assert app.state.pool.get_stats().get("requests_errors", 0) == 0
+        assert client.get("/api/v1/billing/anomalies?method=trailing").status_code == 200

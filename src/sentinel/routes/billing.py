@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.enums import MediaType
 from litestar.exceptions import NotFoundException
 from litestar.openapi import ResponseSpec
@@ -17,16 +17,7 @@ from litestar.response import Stream
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
-from sentinel.detection import (
-    DETECTION_HELP,
-    GRANULARITY_HELP,
-    GROUP_BY_HELP,
-    METHOD_HELP,
-    MIN_IMPACT_HELP,
-    MIN_PCT_HELP,
-    WINDOW_HELP,
-    detection_params,
-)
+from sentinel.detection import DETECTION_HELP, DetectorQuery, provide_detector_query
 from sentinel.errors import ERROR_RESPONSES, NOT_FOUND_RESPONSE
 from sentinel.queries import Queries
 from sentinel.schemas import (
@@ -46,6 +37,7 @@ Connection = NamedDependency[AsyncConnection]
 Pool = NamedDependency[AsyncConnectionPool]
 QueryFiles = NamedDependency[Queries]
 
+DETECTOR_QUERY = {"detector": Provide(provide_detector_query, sync_to_thread=False)}
 BIGINT_MAX = 2**63 - 1
 INTEGER_PATTERN = r"^-?[0-9]+$"
 LIST_LIMIT_MAX = 10_000
@@ -198,72 +190,36 @@ class BillingController(Controller):
         "/anomalies",
         summary="Anomalies: the original z-score rule, or a causal detector with ?method=",
         description=DETECTION_HELP,
+        dependencies=DETECTOR_QUERY,
+        responses=ERROR_RESPONSES,
     )
     async def anomalies(
-        self,
-        conn: Connection,
-        queries: QueryFiles,
-        threshold: Annotated[
-            float | None,
-            Parameter(
-                ge=0,
-                description="Flag when |z_score| is strictly above this (default 2.0 for the "
-                "original rule, else the method's default)",
-            ),
-        ] = None,
-        method: Annotated[str | None, Parameter(description=METHOD_HELP)] = None,
-        granularity: Annotated[str | None, Parameter(description=GRANULARITY_HELP)] = None,
-        group_by: Annotated[list[str] | None, Parameter(description=GROUP_BY_HELP)] = None,
-        window: Annotated[str | None, Parameter(description=WINDOW_HELP)] = None,
-        min_impact: Annotated[float | None, Parameter(description=MIN_IMPACT_HELP)] = None,
-        min_pct: Annotated[float | None, Parameter(description=MIN_PCT_HELP)] = None,
+        self, pool: Pool, queries: QueryFiles, detector: NamedDependency[DetectorQuery]
     ) -> list[Anomaly] | list[DetectedAnomaly]:
-        detector = (method, granularity, group_by, window, min_impact, min_pct)
-        if all(value is None for value in detector):
+        # The connection is taken here, after the parameters are known to be valid: a
+        # dependency that fails while a pooled connection is being handed out leaks it.
+        if not detector.asks_for_a_detector():
             # The original rule, unchanged, for existing clients.
-            return await queries.find_anomalies(
-                conn, threshold=2.0 if threshold is None else threshold
-            )
-        params = detection_params(
-            method=method,
-            granularity=granularity,
-            group_by=group_by,
-            window=window,
-            threshold=threshold,
-            min_impact=min_impact,
-            min_pct=min_pct,
-        )
-        return await queries.find_detected_anomalies(conn, params=params)
+            threshold = 2.0 if detector.threshold is None else detector.threshold
+            async with pool.connection() as conn:
+                return await queries.find_anomalies(conn, threshold=threshold)
+        params = detector.params()
+        async with pool.connection() as conn:
+            return await queries.find_detected_anomalies(conn, params=params)
 
     @get(
         "/anomalies/events",
         summary="Anomaly events: consecutive flagged points of one series, alerted once",
         description=DETECTION_HELP,
+        dependencies=DETECTOR_QUERY,
+        responses=ERROR_RESPONSES,
     )
     async def anomaly_events(
-        self,
-        conn: Connection,
-        queries: QueryFiles,
-        threshold: Annotated[
-            float | None, Parameter(ge=0, description="Flag when |z_score| is above this")
-        ] = None,
-        method: Annotated[str | None, Parameter(description=METHOD_HELP)] = None,
-        granularity: Annotated[str | None, Parameter(description=GRANULARITY_HELP)] = None,
-        group_by: Annotated[list[str] | None, Parameter(description=GROUP_BY_HELP)] = None,
-        window: Annotated[str | None, Parameter(description=WINDOW_HELP)] = None,
-        min_impact: Annotated[float | None, Parameter(description=MIN_IMPACT_HELP)] = None,
-        min_pct: Annotated[float | None, Parameter(description=MIN_PCT_HELP)] = None,
+        self, pool: Pool, queries: QueryFiles, detector: NamedDependency[DetectorQuery]
     ) -> list[AnomalyEvent]:
-        params = detection_params(
-            method=method,
-            granularity=granularity,
-            group_by=group_by,
-            window=window,
-            threshold=threshold,
-            min_impact=min_impact,
-            min_pct=min_pct,
-        )
-        return await queries.find_anomaly_events(conn, params=params)
+        params = detector.params()
+        async with pool.connection() as conn:
+            return await queries.find_anomaly_events(conn, params=params)
 
     @get(
         "/{id:str}",
