@@ -22,7 +22,7 @@ from pathlib import Path
 
 import psycopg
 
-from eval_detectors import scratch_database
+from scratch import scratch_database
 from sentinel.db import load_queries
 from sentinel.detection import METHODS, detection_params
 from sentinel.queries import Queries

@@ -29,26 +29,18 @@ import math
 import os
 import random
 import sys
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import psycopg
-from psycopg import sql
 
+from scratch import scratch_database
 from sentinel.db import load_queries
 from sentinel.detection import DEFAULTS, RECOMMENDED_METHOD
-from sentinel.migrations import apply_migrations
 
 HERE = Path(__file__).resolve().parent
 DATA = Path(os.environ.get("SENTINEL_DATA_DIR", HERE.parents[1] / "shared" / "data"))
-ADMIN_URL = os.environ.get(
-    "SENTINEL_BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
 # The original rule is scored at the best of these thresholds per data set (hindsight), every 0.25
 # from 1 to 10: the finer the grid, the stronger the rule the detectors must beat.
 ORIGINAL_THRESHOLDS = tuple(1 + 0.25 * step for step in range(37))
@@ -235,24 +227,6 @@ def score(
 # ---------------------------------------------------------------------------- database
 
 
-@contextmanager
-def scratch_database() -> Iterator[str]:
-    if urlsplit(ADMIN_URL).hostname not in ("127.0.0.1", "localhost"):
-        sys.exit("refusing to create a scratch database anywhere but 127.0.0.1")
-    name = f"sentinel_eval_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-        admin.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
-    url = urlsplit(ADMIN_URL)._replace(path=f"/{name}").geturl()
-    try:
-        apply_migrations(url)
-        yield url
-    finally:
-        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-            admin.execute(
-                sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
-            )
-
-
 def evaluate(
     conn: psycopg.Connection,
     queries: dict[str, str],
@@ -318,7 +292,7 @@ def main() -> int:
     parser.add_argument("--only", default="generated,nab,ms")
     chosen = set(parser.parse_args().only.split(","))
     queries = load_queries(HERE / "sql")
-    with scratch_database() as url, psycopg.connect(url) as conn:
+    with scratch_database("sentinel_eval") as url, psycopg.connect(url) as conn:
         if "generated" in chosen:
             evaluate(conn, queries, "generated: spikes", generated("spikes", 0), "hour")
             evaluate(conn, queries, "generated: surges", generated("surges", 0), "hour")
