@@ -19,7 +19,7 @@ GRANULARITIES = ("record", "hour", "day")
 GROUP_COLUMNS = ("service", "account_id", "region")
 
 # The recommended detector: what /anomalies/events and the psql views use when no method is given.
-# Chosen by bench/eval_detectors.py (bench/RESULTS_detection.md): seasonal is the only method that
+# Chosen by bench/eval_detectors.py (bench/RESULTS.md): seasonal is the only method that
 # catches 1.5x surges at quiet hours in their first hour and adapts to level shifts.
 RECOMMENDED_METHOD = "seasonal"
 
