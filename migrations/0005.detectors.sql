@@ -579,9 +579,11 @@ as $$
             scored.score,
             scored.impact,
             scored.anomaly,
-            -- Gaps and islands: within a run of flagged points both counters rise together.
-            row_number() over by_time - row_number() over by_verdict as island,
-            max(scored.bucket) over per_series as series_last
+            -- Gaps and islands: every point that is not flagged ends a run, so the count of
+            -- such points so far is the same for all points of one run. One sort serves both
+            -- windows (same partition and order).
+            count(*) filter (where not scored.anomaly) over so_far as island,
+            last_value(scored.bucket) over whole_series as series_last
         from sentinel.detect(
             anomaly_events.method,
             anomaly_events.granularity,
@@ -592,12 +594,12 @@ as $$
             anomaly_events.min_pct
         ) as scored
         window
-            per_series as (partition by scored.service, scored.account_id, scored.region),
-            by_time as (per_series order by scored.bucket, scored.record_id),
-            by_verdict as (
-                partition by scored.service, scored.account_id, scored.region, scored.anomaly
+            by_time as (
+                partition by scored.service, scored.account_id, scored.region
                 order by scored.bucket, scored.record_id
-            )
+            ),
+            so_far as (by_time rows between unbounded preceding and current row),
+            whole_series as (by_time rows between unbounded preceding and unbounded following)
     )
     select
         verdicts.service,
