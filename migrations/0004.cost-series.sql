@@ -661,15 +661,22 @@ select
 from sentinel_data.billing_record
 group by service, date_trunc('hour', "timestamp", 'UTC');
 
-select sentinel_data.refresh_baselines(array_agg(service), array_agg(first_hour), array_agg(last_hour))
-from (
-    select
-        service,
-        min(hour) as first_hour,
-        max(hour) as last_hour
-    from sentinel_data.service_hourly_cost
-    group by service
-) as span;
+-- In a do block: a bare select would print its (empty) result at every `sentinel migrate`.
+do $$
+begin
+    perform sentinel_data.refresh_baselines(
+        array_agg(span.service), array_agg(span.first_hour), array_agg(span.last_hour)
+    )
+    from (
+        select
+            service,
+            min(hour) as first_hour,
+            max(hour) as last_hour
+        from sentinel_data.service_hourly_cost
+        group by service
+    ) as span;
+end
+$$;
 
 create view sentinel.hourly_costs as
 select
