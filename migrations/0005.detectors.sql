@@ -86,8 +86,8 @@ comment on function sentinel.verdict_spread(double precision, double precision) 
 -- Hour buckets per service at the default 7-day window come precomputed from the rollup, except
 -- for the services whose stored baselines are stale (sentinel.stale_baselines, until
 -- sentinel.refresh_baselines() runs): those are computed in full, so the answer never depends
--- on whether a refresh has run. The array is computed once per call (an init plan), so the
--- full branch reads only those services through the rollup's primary key.
+-- on whether a refresh has run. Both tests are init plans, computed once per call; when nothing
+-- is stale the full branch is skipped without reading the rollup.
 create function sentinel.trailing_baseline(granularity text, group_by text[], baseline interval)
 returns table (
     record_id bigint,
@@ -119,7 +119,13 @@ as $$
         and trailing_baseline.group_by = array['service']
         and trailing_baseline.baseline = interval '7 days'
     )
-        or rollup_point.service = any (array(select stale.service from sentinel.stale_baselines as stale))
+        or (
+            -- A one-time filter: when nothing is stale the full branch reads nothing.
+            exists (select from sentinel.stale_baselines)
+            and rollup_point.service = any (
+                array(select stale.service from sentinel.stale_baselines as stale)
+            )
+        )
     window preceding_window as (
         partition by rollup_point.service, rollup_point.account_id, rollup_point.region
         order by rollup_point.bucket
@@ -275,7 +281,13 @@ as $$
             and seasonal_baseline.group_by = array['service']
             and seasonal_baseline.baseline = interval '28 days'
         )
-            or point.service = any (array(select stale.service from sentinel.stale_baselines as stale))
+            or (
+                -- A one-time filter: when nothing is stale the full branch reads nothing.
+                exists (select from sentinel.stale_baselines)
+                and point.service = any (
+                    array(select stale.service from sentinel.stale_baselines as stale)
+                )
+            )
         window last_week as (
             partition by point.service, point.account_id, point.region
             order by point.bucket
