@@ -552,3 +552,34 @@ def test_bad_detector_parameters_never_disturb_the_connection_pool(settings):
             assert client.get("/api/v1/billing/anomalies/events?window=7x").status_code == 422
         assert app.state.pool.get_stats().get("requests_errors", 0) == 0
         assert client.get("/api/v1/billing/anomalies?method=trailing").status_code == 200
+
+
+def test_a_refresh_skips_what_another_session_holds_and_never_waits(client, database_url):
+    # A session in the middle of a refresh (or of an insert) holds its services' stale rows: a
+    # second refresh skips them instead of waiting, and the detectors compute them in full.
+    insert = (
+        'insert into sentinel_data.billing_record (service, cost, "timestamp", region, account_id)'
+        " select %s, 1 + h %% 7, %s::timestamptz + h * interval '1 hour', 'r', 'a'"
+        " from generate_series(0, 99) as h"
+    )
+    verdicts = (
+        "select bucket, expected, spread, score from sentinel.detect("
+        "'seasonal', 'hour', %s, '28 days', 5.0) order by service, bucket"
+    )
+    with (
+        psycopg.connect(database_url, autocommit=True) as reader,
+        psycopg.connect(database_url) as holder,
+    ):
+        reader.execute("set lock_timeout = '5s'")
+        reader.execute(insert, ("EC2", START))
+        assert holder.execute("select sentinel.refresh_baselines()").fetchone() == (1,)
+        holder.execute(insert, ("S3", START))  # uncommitted: invisible to the reader
+        assert reader.execute("select sentinel.refresh_baselines()").fetchone() == (0,)
+        assert (
+            reader.execute(verdicts, (["service"],)).fetchall()
+            == reader.execute(verdicts, (["service", "region"],)).fetchall()
+        )
+        holder.commit()
+        assert reader.execute("select sentinel.refresh_baselines()").fetchone() == (1,)
+        assert reader.execute("select count(*) from sentinel.stale_baselines").fetchone() == (0,)
+        reader.execute("truncate sentinel_data.billing_record restart identity")
