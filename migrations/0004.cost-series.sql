@@ -1,7 +1,9 @@
 -- Why: detectors judge spend per hour or per day, not single line items, and must answer fast over a
 -- year of data. Hourly sums are kept in rollup tables that triggers maintain as records arrive
 -- (one statement-level trigger per insert/update/delete, using transition tables, so a batch of
--- 100k records costs one grouped upsert), and views expose hourly and daily cost series.
+-- 100k records costs one grouped upsert), and views expose hourly and daily cost series. The
+-- stored baselines are refreshed later, by readers (sentinel.refresh_baselines()), not on the
+-- insert path: their medians cost ~300 us per record, 30 times the rest of an insert.
 -- depends: 0003.reader-role
 
 create table sentinel_data.hourly_cost (
@@ -25,12 +27,13 @@ create table sentinel_data.service_hourly_cost (
     cost numeric not null,
     record_count bigint not null,
     -- The trailing detector's baseline at its default window (7 days before the hour, the hour
-    -- itself excluded), kept current by the triggers so that the default query reads it
-    -- instead of recomputing a year of moving statistics per request.
+    -- itself excluded), stored so that the default query reads it instead of recomputing a
+    -- year of moving statistics per request. The triggers only mark the changed hours (in
+    -- baseline_dirty); sentinel.refresh_baselines() recomputes them before a read.
     baseline_count bigint not null default 0,
     baseline_mean double precision,
     baseline_stddev double precision,
-    -- The seasonal detector's baseline at its defaults (window 28 days), kept current the same
+    -- The seasonal detector's baseline at its defaults (window 28 days), stored the same
     -- way: without it every request sorted arrays of peers for every hour of the year (about
     -- 36 s at 50 services). The ratio and shape are stored because later hours' shape and
     -- level are medians of them.
@@ -43,7 +46,7 @@ create table sentinel_data.service_hourly_cost (
 );
 
 comment on table sentinel_data.service_hourly_cost is
-    'Sum of billing_record.cost per service and UTC hour, with its 7-day trailing baseline; maintained by triggers.';
+    'Sum of billing_record.cost per service and UTC hour (maintained by triggers), with its stored trailing and seasonal baselines (current once sentinel.refresh_baselines() has run for the hours in baseline_dirty).';
 comment on column sentinel_data.service_hourly_cost.baseline_count is
     'Hours of the same service in the 7 days before this hour (this hour excluded).';
 comment on column sentinel_data.service_hourly_cost.baseline_mean is
@@ -488,6 +491,78 @@ $$;
 comment on function sentinel_data.refresh_baselines(text[], timestamptz[], timestamptz[]) is
     'Recomputes the trailing and seasonal baselines of service_hourly_cost for each service from first_hour to last_hour + 64 days.';
 
+-- The hours whose stored baselines are stale: one row per service, the range of hours changed
+-- since its last refresh (merged, so a stream of batches costs one upsert per statement and
+-- service). sentinel_data.refresh_baselines recomputes first_hour to last_hour + 64 days.
+create table sentinel_data.baseline_dirty (
+    service text primary key,
+    first_hour timestamptz not null,
+    last_hour timestamptz not null
+);
+
+comment on table sentinel_data.baseline_dirty is
+    'Per service, the first and last hour changed since its stored baselines were last refreshed; emptied by sentinel.refresh_baselines().';
+
+-- Readers (and the detector functions, which run with the caller's rights) see what is stale.
+create view sentinel.stale_baselines as
+select
+    service,
+    first_hour,
+    last_hour
+from sentinel_data.baseline_dirty;
+
+comment on view sentinel.stale_baselines is
+    'Services whose stored baselines (service_hourly_costs) lag behind their costs, and the hours changed; select sentinel.refresh_baselines() brings them up to date. The detector functions compute these services in full meanwhile.';
+comment on column sentinel.stale_baselines.first_hour is
+    'First hour changed since the last refresh: stored baselines from here on may be stale.';
+comment on column sentinel.stale_baselines.last_hour is
+    'Last hour changed since the last refresh; a refresh recomputes up to 64 days after it.';
+
+-- Security definer: a read-only role (sentinel_reader) may bring the stored baselines up to date
+-- but may write nothing else. Rows another transaction holds (a writer that has just marked
+-- them, or a concurrent refresh) are skipped rather than waited for: nothing is refreshed twice,
+-- no reader waits for an ingest to commit, and what stays in baseline_dirty is computed in full
+-- by the detector functions, so verdicts never depend on who refreshed what.
+create function sentinel.refresh_baselines()
+returns integer
+language plpgsql
+volatile
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    services text[];
+    first_hours timestamptz[];
+    last_hours timestamptz[];
+begin
+    with taken as (
+        delete from sentinel_data.baseline_dirty as dirty
+        where dirty.service in (
+            select pending.service
+            from sentinel_data.baseline_dirty as pending
+            order by pending.service
+            for update skip locked
+        )
+        returning dirty.service, dirty.first_hour, dirty.last_hour
+    )
+    select array_agg(taken.service), array_agg(taken.first_hour), array_agg(taken.last_hour)
+    into services, first_hours, last_hours
+    from taken;
+    if services is null then
+        return 0;
+    end if;
+    perform sentinel_data.refresh_baselines(services, first_hours, last_hours);
+    return cardinality(services);
+end
+$$;
+
+comment on function sentinel.refresh_baselines() is
+    'Brings the stored baselines of service_hourly_costs up to date (the services of sentinel.stale_baselines not being refreshed by another session) and returns how many services it refreshed. Views of stored baselines cannot write: run select sentinel.refresh_baselines(); first to make the default seasonal and trailing calls read them again.';
+
+revoke execute on function sentinel.refresh_baselines() from public;
+grant execute on function sentinel.refresh_baselines() to sentinel_reader;
+grant select on sentinel.stale_baselines to sentinel_reader;
+
 -- The ingest verdict and record-level detectors read a service's records in time order.
 create index billing_record_service_timestamp_idx
     on sentinel_data.billing_record (service, "timestamp");
@@ -499,6 +574,20 @@ returns trigger
 language plpgsql
 as $$
 begin
+    -- First, before any rollup row: a refresh holds a service's dirty row while it rewrites
+    -- that service's rollup rows, so taking the rows in the same order cannot deadlock.
+    insert into sentinel_data.baseline_dirty (service, first_hour, last_hour)
+    select
+        added.service,
+        min(date_trunc('hour', added."timestamp", 'UTC')) as first_hour,
+        max(date_trunc('hour', added."timestamp", 'UTC')) as last_hour
+    from added_rows as added
+    group by added.service
+    order by 1
+    on conflict (service) do update
+        set first_hour = least(baseline_dirty.first_hour, excluded.first_hour),
+            last_hour = greatest(baseline_dirty.last_hour, excluded.last_hour);
+
     insert into sentinel_data.hourly_cost (service, account_id, region, hour, cost, record_count)
     select
         added.service,
@@ -527,17 +616,6 @@ begin
         set cost = service_hourly_cost.cost + excluded.cost,
             record_count = service_hourly_cost.record_count + excluded.record_count;
 
-    perform sentinel_data.refresh_baselines(
-        array_agg(span.service), array_agg(span.first_hour), array_agg(span.last_hour)
-    )
-    from (
-        select
-            added.service,
-            min(date_trunc('hour', added."timestamp", 'UTC')) as first_hour,
-            max(date_trunc('hour', added."timestamp", 'UTC')) as last_hour
-        from added_rows as added
-        group by added.service
-    ) as span;
     return null;
 end
 $$;
@@ -547,6 +625,20 @@ returns trigger
 language plpgsql
 as $$
 begin
+    -- First, before any rollup row: a refresh holds a service's dirty row while it rewrites
+    -- that service's rollup rows, so taking the rows in the same order cannot deadlock.
+    insert into sentinel_data.baseline_dirty (service, first_hour, last_hour)
+    select
+        gone.service,
+        min(date_trunc('hour', gone."timestamp", 'UTC')) as first_hour,
+        max(date_trunc('hour', gone."timestamp", 'UTC')) as last_hour
+    from removed_rows as gone
+    group by gone.service
+    order by 1
+    on conflict (service) do update
+        set first_hour = least(baseline_dirty.first_hour, excluded.first_hour),
+            last_hour = greatest(baseline_dirty.last_hour, excluded.last_hour);
+
     with removed as (
         select
             gone.service,
@@ -583,17 +675,6 @@ begin
     delete from sentinel_data.hourly_cost where record_count = 0;
     delete from sentinel_data.service_hourly_cost where record_count = 0;
 
-    perform sentinel_data.refresh_baselines(
-        array_agg(span.service), array_agg(span.first_hour), array_agg(span.last_hour)
-    )
-    from (
-        select
-            gone.service,
-            min(date_trunc('hour', gone."timestamp", 'UTC')) as first_hour,
-            max(date_trunc('hour', gone."timestamp", 'UTC')) as last_hour
-        from removed_rows as gone
-        group by gone.service
-    ) as span;
     return null;
 end
 $$;
@@ -603,15 +684,15 @@ returns trigger
 language plpgsql
 as $$
 begin
-    truncate sentinel_data.hourly_cost, sentinel_data.service_hourly_cost;
+    truncate sentinel_data.hourly_cost, sentinel_data.service_hourly_cost, sentinel_data.baseline_dirty;
     return null;
 end
 $$;
 
 comment on function sentinel_data.rollup_added() is
-    'Statement trigger: adds the inserted records (transition table added_rows) to the hourly rollups.';
+    'Statement trigger: adds the inserted records (transition table added_rows) to the hourly rollups and marks their hours in baseline_dirty.';
 comment on function sentinel_data.rollup_removed() is
-    'Statement trigger: subtracts deleted or replaced records (transition table removed_rows).';
+    'Statement trigger: subtracts deleted or replaced records (transition table removed_rows) and marks their hours in baseline_dirty.';
 comment on function sentinel_data.rollup_truncated() is
     'Statement trigger: empties the rollups when billing_record is truncated.';
 
@@ -709,7 +790,7 @@ select
 from sentinel_data.service_hourly_cost;
 
 comment on view sentinel.service_hourly_costs is
-    'Spend per service and UTC hour, all accounts and regions together (hours without records are absent).';
+    'Spend per service and UTC hour, all accounts and regions together (hours without records are absent). The baseline and seasonal columns are stored and lag behind for the services in sentinel.stale_baselines: select sentinel.refresh_baselines(); brings them up to date.';
 comment on column sentinel.service_hourly_costs.hour is 'Start of the UTC hour.';
 comment on column sentinel.service_hourly_costs.cost is 'Exact sum of the records'' cost in that hour.';
 comment on column sentinel.service_hourly_costs.record_count is 'How many records the hour holds.';

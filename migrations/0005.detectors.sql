@@ -83,7 +83,11 @@ comment on function sentinel.verdict_spread(double precision, double precision) 
 
 -- method=trailing: mean and population stddev of the same series over the preceding window,
 -- the current bucket excluded. Numeric moving aggregates are exact and run in linear time.
--- Hour buckets per service at the default 7-day window come precomputed from the rollup.
+-- Hour buckets per service at the default 7-day window come precomputed from the rollup, except
+-- for the services whose stored baselines are stale (sentinel.stale_baselines, until
+-- sentinel.refresh_baselines() runs): those are computed in full, so the answer never depends
+-- on whether a refresh has run. Both tests are init plans, computed once per call; when nothing
+-- is stale the full branch is skipped without reading the rollup.
 create function sentinel.trailing_baseline(granularity text, group_by text[], baseline interval)
 returns table (
     record_id bigint,
@@ -115,6 +119,13 @@ as $$
         and trailing_baseline.group_by = array['service']
         and trailing_baseline.baseline = interval '7 days'
     )
+        or (
+            -- A one-time filter: when nothing is stale the full branch reads nothing.
+            exists (select from sentinel.stale_baselines)
+            and rollup_point.service = any (
+                array(select stale.service from sentinel.stale_baselines as stale)
+            )
+        )
     window preceding_window as (
         partition by rollup_point.service, rollup_point.account_id, rollup_point.region
         order by rollup_point.bucket
@@ -135,6 +146,7 @@ as $$
     where trailing_baseline.granularity = 'hour'
         and trailing_baseline.group_by = array['service']
         and trailing_baseline.baseline = interval '7 days'
+        and stored.service <> all (array(select stale.service from sentinel.stale_baselines as stale))
 $$;
 
 comment on function sentinel.trailing_baseline(text, text[], interval) is
@@ -230,7 +242,9 @@ comment on function sentinel.robust_baseline(text, text[], interval) is
 -- baseline_count is the number of comparable periods behind the shape.
 -- Hour buckets per service at the default 28-day window come precomputed from the rollup
 -- (0004 keeps them with the same expressions), so the recommended call reads one row per hour
--- instead of sorting arrays of peers for every hour of the year.
+-- instead of sorting arrays of peers for every hour of the year. Services whose stored
+-- baselines are stale (sentinel.stale_baselines) are computed in full instead, as in
+-- sentinel.trailing_baseline.
 create function sentinel.seasonal_baseline(granularity text, group_by text[], baseline interval)
 returns table (
     record_id bigint,
@@ -267,6 +281,13 @@ as $$
             and seasonal_baseline.group_by = array['service']
             and seasonal_baseline.baseline = interval '28 days'
         )
+            or (
+                -- A one-time filter: when nothing is stale the full branch reads nothing.
+                exists (select from sentinel.stale_baselines)
+                and point.service = any (
+                    array(select stale.service from sentinel.stale_baselines as stale)
+                )
+            )
         window last_week as (
             partition by point.service, point.account_id, point.region
             order by point.bucket
@@ -420,6 +441,7 @@ as $$
     where seasonal_baseline.granularity = 'hour'
         and seasonal_baseline.group_by = array['service']
         and seasonal_baseline.baseline = interval '28 days'
+        and stored.service <> all (array(select stale.service from sentinel.stale_baselines as stale))
 $$;
 
 comment on function sentinel.seasonal_baseline(text, text[], interval) is

@@ -2,6 +2,9 @@
 -- the 28 days before each hour for the shape, the last day for the level, |score| > 5; it scored
 -- best of the three in bench/RESULTS_detection.md) over the hourly cost of each service without
 -- having to know the function parameters; the REST API's ?method=seasonal answers the same rows.
+-- A view cannot write, so it cannot refresh the stored baselines itself: until someone runs
+-- select sentinel.refresh_baselines(); the detector computes the stale services in full (the
+-- same verdicts, slower). The API refreshes before every detection query.
 -- depends: 0005.detectors
 
 create view sentinel.service_hourly_scores as
@@ -20,7 +23,7 @@ select
 from sentinel.detect('seasonal', 'hour', array['service'], interval '28 days', 5.0);
 
 comment on view sentinel.service_hourly_scores is
-    'Every service hour judged by the recommended detector: sentinel.detect(''seasonal'', ''hour'', ''{service}'', ''28 days'', 5.0).';
+    'Every service hour judged by the recommended detector: sentinel.detect(''seasonal'', ''hour'', ''{service}'', ''28 days'', 5.0). Services in sentinel.stale_baselines are computed in full (same verdicts, slower); select sentinel.refresh_baselines(); makes them fast again.';
 comment on column sentinel.service_hourly_scores.baseline_count is
     'Hours of the same hour of day and kind of day (weekday or weekend) in the 28 days before.';
 comment on column sentinel.service_hourly_scores.expected is
@@ -48,7 +51,7 @@ from sentinel.service_hourly_scores
 where anomaly;
 
 comment on view sentinel.service_hourly_anomalies is
-    'The flagged rows of service_hourly_scores: service hours outside the recommended detector''s bounds.';
+    'The flagged rows of service_hourly_scores: service hours outside the recommended detector''s bounds. Run select sentinel.refresh_baselines(); after loading data to keep it fast.';
 
 create view sentinel.service_hourly_anomaly_events as
 select
@@ -63,5 +66,5 @@ select
 from sentinel.anomaly_events('seasonal', 'hour', array['service'], interval '28 days', 5.0);
 
 comment on view sentinel.service_hourly_anomaly_events is
-    'Runs of consecutive flagged service hours (recommended detector): one row per event, ongoing when it reaches the newest hour.';
+    'Runs of consecutive flagged service hours (recommended detector): one row per event, ongoing when it reaches the newest hour. Run select sentinel.refresh_baselines(); after loading data to keep it fast.';
 comment on column sentinel.service_hourly_anomaly_events.total_impact is 'Sum of cost - expected over the event, dollars.';

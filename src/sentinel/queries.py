@@ -129,6 +129,13 @@ class Queries:
 
     # Causal detectors (migration 0005); parameters validated by sentinel.detection.
 
+    async def refresh_baselines(self, conn: AsyncConnection) -> int:
+        """Refresh the stale stored baselines; returns how many services were refreshed."""
+        cur = await conn.execute(self._sql["refresh_baselines"])
+        row = await cur.fetchone()
+        assert row is not None  # a function call always yields a row
+        return row[0]
+
     async def find_detected_anomalies(
         self, conn: AsyncConnection, *, params: DetectionParams
     ) -> list[DetectedAnomaly]:

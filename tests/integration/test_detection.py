@@ -373,11 +373,169 @@ def test_stored_seasonal_baseline_equals_the_full_computation(empty_db):
         "select service, bucket, baseline_count, expected, spread, score, anomaly"
         " from sentinel.detect('seasonal', 'hour', %s, '28 days', 5.0) order by service, bucket"
     )
-    stored = db.execute(verdicts, (["service"],)).fetchall()
     full = db.execute(verdicts, (["service", "region"],)).fetchall()
+    # Before a refresh both services are stale: the default call computes them in full.
+    assert db.execute("select count(*) from sentinel.stale_baselines").fetchone() == (2,)
+    assert db.execute(verdicts, (["service"],)).fetchall() == full
+    # The deferred refresh, as the API runs it, of everything the changes above moved.
+    assert db.execute("select sentinel.refresh_baselines()").fetchone() == (2,)
+    assert db.execute("select count(*) from sentinel.stale_baselines").fetchone() == (0,)
+    stored = db.execute(verdicts, (["service"],)).fetchall()
     assert len(stored) == 2 * 959
     assert any(row[-1] for row in stored)
     assert stored == full
+
+
+def test_stored_baselines_refreshed_batch_by_batch_equal_the_full_computation(empty_db):
+    # A refresh after every change (readers polling during ingest): the refresh takes its
+    # one-hour path for appends and its window pass for batches and late records.
+    db = empty_db
+    db.execute("select sentinel.refresh_baselines()")
+    insert = (
+        'insert into sentinel_data.billing_record (service, cost, "timestamp", region, account_id)'
+        " select 'EC2', round((2 + cos(pi() * (h %% 24) / 12)"
+        " * (1 + 0.1 * sin(h * 7.31)))::numeric, 4) * (case when h %% 97 = 0 then 5 else 1 end),"
+        " %(start)s::timestamptz + h * interval '1 hour', 'r', 'a'"
+        " from generate_series(%(first)s::int, %(last)s::int) as h"
+    )
+    for first, last in [(0, 699), *((h, h) for h in range(700, 730)), (400, 400), (730, 800)]:
+        db.execute(insert, {"start": START, "first": first, "last": last})
+        assert db.execute("select sentinel.refresh_baselines()").fetchone() == (1,)
+    verdicts = (
+        "select bucket, baseline_count, expected, spread, score, anomaly from sentinel.detect("
+        "%s, 'hour', %s, %s, 5.0) order by bucket"
+    )
+    for method, window in [("seasonal", "28 days"), ("trailing", "7 days")]:
+        stored = db.execute(verdicts, (method, ["service"], window)).fetchall()
+        full = db.execute(verdicts, (method, ["service", "region"], window)).fetchall()
+        assert len(stored) == 801
+        assert stored == full, method
+
+
+def stored_baselines(db: psycopg.Connection) -> list[tuple]:
+    return db.execute(
+        "select hour, baseline_count, baseline_mean, seasonal_count, seasonal_expected,"
+        " seasonal_spread from sentinel.service_hourly_costs order by service, hour"
+    ).fetchall()
+
+
+def test_inserts_mark_the_range_and_leave_the_stored_baselines_until_a_refresh(empty_db):
+    db = empty_db
+    db.execute("select sentinel.refresh_baselines()")  # what earlier tests left stale
+    insert = (
+        'insert into sentinel_data.billing_record (service, cost, "timestamp", region, account_id)'
+        " select %s, 1 + h %% 5, %s::timestamptz + h * interval '1 hour', 'r', 'a'"
+        " from unnest(%s::int[]) as h"
+    )
+    db.execute(insert, ("EC2", START, list(range(0, 40))))
+    db.execute(insert, ("S3", START, [5, 6]))
+    stale = "select service, first_hour, last_hour from sentinel.stale_baselines order by service"
+    assert db.execute(stale).fetchall() == [
+        ("EC2", START, START + timedelta(hours=39)),
+        ("S3", START + timedelta(hours=5), START + timedelta(hours=6)),
+    ]
+    # The insert path wrote no baseline: every stored column still has its default.
+    assert {row[1:] for row in stored_baselines(db)} == {(0, None, 0, None, None)}
+
+    assert db.execute("select sentinel.refresh_baselines()").fetchone() == (2,)
+    assert db.execute(stale).fetchall() == []
+    refreshed = stored_baselines(db)
+    assert refreshed[3][1:3] == (3, 2.0)  # EC2 hour 3 against costs 1, 2, 3
+
+    # A late record and a delete merge into one range per service; nothing moves until a refresh.
+    db.execute(insert, ("EC2", START, [20]))
+    db.execute(
+        'delete from sentinel_data.billing_record where service = %s and "timestamp" = %s',
+        ("EC2", START + timedelta(hours=10)),
+    )
+    db.execute(insert, ("EC2", START, [12]))
+    assert db.execute(stale).fetchall() == [
+        ("EC2", START + timedelta(hours=10), START + timedelta(hours=20))
+    ]
+    # Hour 10's rollup row went with its only record; every other row keeps its stored values.
+    assert stored_baselines(db) == [
+        row for row in refreshed if row[0] != START + timedelta(hours=10)
+    ]
+    assert db.execute("select sentinel.refresh_baselines()").fetchone() == (1,)
+    assert db.execute("select sentinel.refresh_baselines()").fetchone() == (0,)
+    assert stored_baselines(db) != refreshed
+
+
+def test_truncate_empties_the_stale_ranges(db):
+    with db.transaction(force_rollback=True):
+        db.execute(
+            'insert into sentinel_data.billing_record (service, cost, "timestamp", region,'
+            " account_id) values ('EC2', 1, %s, 'r', 'a')",
+            (START,),
+        )
+        db.execute("truncate sentinel_data.billing_record")
+        assert db.execute("select count(*) from sentinel.stale_baselines").fetchone() == (0,)
+
+
+def test_the_api_answers_as_the_full_computation_right_after_an_insert(client, database_url):
+    # Three weeks of the day shape, then a surge; no explicit refresh anywhere: the handlers
+    # refresh before they read, and their answers equal the full computation's.
+    records = [
+        record(diurnal(day, hour), START + timedelta(days=day, hours=hour))
+        for day in range(22)
+        for hour in range(24)
+    ]
+    records[21 * 24 + 3]["cost"] = round(1.6 * diurnal(21, 3), 4)
+    store(client, records)
+    with psycopg.connect(database_url) as conn:
+        assert conn.execute("select count(*) from sentinel.stale_baselines").fetchone() == (1,)
+    full = (
+        "select bucket, round(score::numeric, 3)::double precision, expected from sentinel.detect("
+        "%s, 'hour', '{service,region}', %s, %s) where anomaly order by bucket"
+    )
+    for method, window, threshold in [("seasonal", "28 days", 5.0), ("trailing", "7 days", 3.0)]:
+        flags = client.get(f"/api/v1/billing/anomalies?method={method}&granularity=hour").json()
+        with psycopg.connect(database_url) as conn:
+            assert conn.execute("select count(*) from sentinel.stale_baselines").fetchone() == (0,)
+            expected = conn.execute(full, (method, window, threshold)).fetchall()
+        got = sorted(
+            (datetime.fromisoformat(f["bucket"]), f["z_score"], f["expected"]) for f in flags
+        )
+        assert got == expected, method
+        if method == "seasonal":
+            assert [g[0] for g in got] == [START + timedelta(days=21, hours=3)]
+    # A late record makes the service stale again; the events endpoint refreshes first too.
+    store(client, [record(50.0, START + timedelta(days=21, hours=10))])
+    [*events] = client.get("/api/v1/billing/anomalies/events").json()
+    with psycopg.connect(database_url) as conn:
+        assert conn.execute("select count(*) from sentinel.stale_baselines").fetchone() == (0,)
+        full_events = conn.execute(
+            "select started_at, point_count from sentinel.anomaly_events("
+            "'seasonal', 'hour', '{service,region}', '28 days', 5.0) order by started_at desc"
+        ).fetchall()
+    assert [(datetime.fromisoformat(e["started_at"]), e["point_count"]) for e in events] == (
+        full_events
+    )
+    assert len(events) == 2
+
+
+def test_the_reader_role_can_refresh_the_stored_baselines(empty_db):
+    db = empty_db
+    db.execute(
+        'insert into sentinel_data.billing_record (service, cost, "timestamp", region, account_id)'
+        " select 'EC2', 1 + h %% 3, %s::timestamptz + h * interval '1 hour', 'r', 'a'"
+        " from generate_series(0, 9) as h",
+        (START,),
+    )
+    with db.transaction(force_rollback=True):
+        db.execute("set local role sentinel_reader")
+        stale = db.execute("select service from sentinel.stale_baselines").fetchall()
+        assert ("EC2",) in stale
+        assert db.execute("select sentinel.refresh_baselines()").fetchone() == (len(stale),)
+        assert db.execute("select count(*) from sentinel.stale_baselines").fetchone() == (0,)
+        assert db.execute(
+            "select baseline_count from sentinel.service_hourly_costs"
+            " where service = 'EC2' order by hour desc limit 1"
+        ).fetchone() == (9,)
+    with db.transaction(force_rollback=True):
+        db.execute("set local role sentinel_reader")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            db.execute("delete from sentinel_data.baseline_dirty")
 
 
 def test_bad_detector_parameters_never_disturb_the_connection_pool(settings):
@@ -394,3 +552,34 @@ def test_bad_detector_parameters_never_disturb_the_connection_pool(settings):
             assert client.get("/api/v1/billing/anomalies/events?window=7x").status_code == 422
         assert app.state.pool.get_stats().get("requests_errors", 0) == 0
         assert client.get("/api/v1/billing/anomalies?method=trailing").status_code == 200
+
+
+def test_a_refresh_skips_what_another_session_holds_and_never_waits(client, database_url):
+    # A session in the middle of a refresh (or of an insert) holds its services' stale rows: a
+    # second refresh skips them instead of waiting, and the detectors compute them in full.
+    insert = (
+        'insert into sentinel_data.billing_record (service, cost, "timestamp", region, account_id)'
+        " select %s, 1 + h %% 7, %s::timestamptz + h * interval '1 hour', 'r', 'a'"
+        " from generate_series(0, 99) as h"
+    )
+    verdicts = (
+        "select bucket, expected, spread, score from sentinel.detect("
+        "'seasonal', 'hour', %s, '28 days', 5.0) order by service, bucket"
+    )
+    with (
+        psycopg.connect(database_url, autocommit=True) as reader,
+        psycopg.connect(database_url) as holder,
+    ):
+        reader.execute("set lock_timeout = '5s'")
+        reader.execute(insert, ("EC2", START))
+        assert holder.execute("select sentinel.refresh_baselines()").fetchone() == (1,)
+        holder.execute(insert, ("S3", START))  # uncommitted: invisible to the reader
+        assert reader.execute("select sentinel.refresh_baselines()").fetchone() == (0,)
+        assert (
+            reader.execute(verdicts, (["service"],)).fetchall()
+            == reader.execute(verdicts, (["service", "region"],)).fetchall()
+        )
+        holder.commit()
+        assert reader.execute("select sentinel.refresh_baselines()").fetchone() == (1,)
+        assert reader.execute("select count(*) from sentinel.stale_baselines").fetchone() == (0,)
+        reader.execute("truncate sentinel_data.billing_record restart identity")

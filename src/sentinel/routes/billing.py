@@ -75,6 +75,14 @@ async def _json_array(
     yield b"]"
 
 
+async def refresh_baselines(conn: AsyncConnection, queries: Queries) -> None:
+    """Bring the stored baselines up to date before a detection query, committed at once so
+    that the refreshed rows are locked no longer than the refresh itself. Without it the
+    answers would be the same (stale services are computed in full), only slower."""
+    await queries.refresh_baselines(conn)
+    await conn.commit()
+
+
 class BillingController(Controller):
     path = "/api/v1/billing"
     tags = ["billing"]
@@ -205,6 +213,7 @@ class BillingController(Controller):
                 return await queries.find_anomalies(conn, threshold=threshold)
         params = detector.params()
         async with pool.connection() as conn:
+            await refresh_baselines(conn, queries)
             return await queries.find_detected_anomalies(conn, params=params)
 
     @get(
@@ -219,6 +228,7 @@ class BillingController(Controller):
     ) -> list[AnomalyEvent]:
         params = detector.params()
         async with pool.connection() as conn:
+            await refresh_baselines(conn, queries)
             return await queries.find_anomaly_events(conn, params=params)
 
     @get(
