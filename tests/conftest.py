@@ -90,7 +90,13 @@ def database_url(new_database) -> str:
 def settings(database_url: str):
     from sentinel.settings import Settings
 
-    return Settings(_env_file=None, database_url=database_url, migrate_on_start=False)
+    # No background refresh of stored baselines: tests decide when baselines go stale.
+    return Settings(
+        _env_file=None,
+        database_url=database_url,
+        migrate_on_start=False,
+        baseline_refresh_seconds=0,
+    )
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,8 @@
 """The application factory: everything the app holds is built here, nothing at import time."""
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -28,6 +31,28 @@ async def provide_connection(state: State) -> AsyncIterator[AsyncConnection]:
         yield conn
 
 
+logger = logging.getLogger("sentinel.app")
+
+
+async def refresh_stale_baselines(
+    pool: AsyncConnectionPool, queries: Queries, every_seconds: float
+) -> None:
+    """Refresh stale stored baselines between requests.
+
+    Inserts only mark the hours they change; without this, the first detection request after a
+    bulk load would pay for the whole refresh. A round that fails is retried at the next tick.
+    """
+    while True:
+        await asyncio.sleep(every_seconds)
+        try:
+            async with pool.connection() as conn:
+                refreshed = await queries.refresh_baselines(conn)
+            if refreshed:
+                logger.info("refreshed the stored baselines of %d service(s)", refreshed)
+        except Exception:
+            logger.exception("background baseline refresh failed; retrying at the next tick")
+
+
 def provide_pool(state: State) -> AsyncConnectionPool:
     """The pool itself, for handlers whose response outlives the handler (streams)."""
     return state.pool
@@ -45,9 +70,18 @@ def create_app(settings: Settings) -> Litestar:
     async def open_pool(app: Litestar) -> AsyncIterator[None]:
         await pool.open(wait=True)
         app.state.pool = pool
+        refresher = None
+        if settings.baseline_refresh_seconds > 0:
+            refresher = asyncio.create_task(
+                refresh_stale_baselines(pool, queries, settings.baseline_refresh_seconds)
+            )
         try:
             yield
         finally:
+            if refresher is not None:
+                refresher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await refresher
             await pool.close()
 
     def provide_queries() -> Queries:

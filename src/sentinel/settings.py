@@ -31,4 +31,8 @@ class Settings(BaseSettings):
     max_body_size: Annotated[int, Field(ge=1024)] = 64 * 1024 * 1024
     """Largest request body accepted, in bytes (a batch of 100k records is about 15 MB)."""
 
+    baseline_refresh_seconds: Annotated[float, Field(ge=0)] = 10.0
+    """How often `sentinel serve` refreshes stale stored baselines in the background (0: never;
+    the detection endpoints still refresh before they read)."""
+
     log_level: str = "info"

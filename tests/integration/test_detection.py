@@ -583,3 +583,39 @@ def test_a_refresh_skips_what_another_session_holds_and_never_waits(client, data
         assert reader.execute("select sentinel.refresh_baselines()").fetchone() == (1,)
         assert reader.execute("select count(*) from sentinel.stale_baselines").fetchone() == (0,)
         reader.execute("truncate sentinel_data.billing_record restart identity")
+
+
+def test_the_server_refreshes_stale_baselines_in_the_background(settings, database_url):
+    import time
+
+    import psycopg
+    from litestar.testing import TestClient
+
+    from sentinel.app import create_app
+
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("truncate sentinel_data.billing_record restart identity")
+    app = create_app(settings.model_copy(update={"baseline_refresh_seconds": 0.05}))
+    records = [
+        {
+            "service": "EC2",
+            "cost": 1 + (hour % 5) / 10,
+            "timestamp": f"2026-01-{1 + hour // 24:02d}T{hour % 24:02d}:00:00Z",
+            "region": "us-east-1",
+            "account_id": "1",
+        }
+        for hour in range(72)
+    ]
+    with TestClient(app) as client, psycopg.connect(database_url, autocommit=True) as conn:
+        stale = "select count(*) from sentinel.stale_baselines"
+        client.post(
+            "/api/v1/billing/batch", json={"records": records}, headers={"Prefer": "return=minimal"}
+        )
+        deadline = time.monotonic() + 20
+        while conn.execute(stale).fetchone()[0] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert conn.execute(stale).fetchone()[0] == 0
+        stored = conn.execute(
+            "select count(*) from sentinel_data.service_hourly_cost where baseline_count > 0"
+        ).fetchone()[0]
+        assert stored == 71  # every hour but the first has earlier hours in its week
