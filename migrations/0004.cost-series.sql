@@ -4,7 +4,9 @@
 -- 100k records costs one grouped upsert), and views expose hourly and daily cost series. The
 -- stored baselines are refreshed later, by readers (sentinel.refresh_baselines()), not on the
 -- insert path: their medians cost ~300 us per record, 30 times the rest of an insert.
--- depends: 0003.reader-role
+-- The detectors judge usage: fees, taxes, credits and other charge types (charge_type, added by
+-- 0007, which this migration therefore follows) stay out of the rollups.
+-- depends: 0003.reader-role 0007.export-dimensions
 
 create table sentinel_data.hourly_cost (
     service text not null,
@@ -17,7 +19,7 @@ create table sentinel_data.hourly_cost (
 );
 
 comment on table sentinel_data.hourly_cost is
-    'Sum of billing_record.cost per service, account, region and UTC hour; maintained by triggers.';
+    'Sum of billing_record.cost of usage (charge_type usage) per service, account, region and UTC hour; maintained by triggers.';
 
 -- The default detector groups by service alone; a second rollup saves regrouping a year of rows
 -- on every request and gives the window functions their order straight from the primary key.
@@ -46,7 +48,7 @@ create table sentinel_data.service_hourly_cost (
 );
 
 comment on table sentinel_data.service_hourly_cost is
-    'Sum of billing_record.cost per service and UTC hour (maintained by triggers), with its stored trailing and seasonal baselines (current once sentinel.refresh_baselines() has run for the hours in baseline_dirty).';
+    'Sum of billing_record.cost of usage (charge_type usage) per service and UTC hour (maintained by triggers), with its stored trailing and seasonal baselines (current once sentinel.refresh_baselines() has run for the hours in baseline_dirty).';
 comment on column sentinel_data.service_hourly_cost.baseline_count is
     'Hours of the same service in the 7 days before this hour (this hour excluded).';
 comment on column sentinel_data.service_hourly_cost.baseline_mean is
@@ -597,6 +599,7 @@ begin
         sum(added.cost) as cost,
         count(*) as record_count
     from added_rows as added
+    where added.charge_type = 'usage'
     group by added.service, added.account_id, added.region, date_trunc('hour', added."timestamp", 'UTC')
     order by 1, 2, 3, 4
     on conflict (service, account_id, region, hour) do update
@@ -610,6 +613,7 @@ begin
         sum(added.cost) as cost,
         count(*) as record_count
     from added_rows as added
+    where added.charge_type = 'usage'
     group by added.service, date_trunc('hour', added."timestamp", 'UTC')
     order by 1, 2
     on conflict (service, hour) do update
@@ -648,6 +652,7 @@ begin
             sum(gone.cost) as cost,
             count(*) as record_count
         from removed_rows as gone
+        where gone.charge_type = 'usage'
         group by gone.service, gone.account_id, gone.region, date_trunc('hour', gone."timestamp", 'UTC')
     )
     update sentinel_data.hourly_cost as rollup
@@ -664,6 +669,7 @@ begin
             sum(gone.cost) as cost,
             count(*) as record_count
         from removed_rows as gone
+        where gone.charge_type = 'usage'
         group by gone.service, date_trunc('hour', gone."timestamp", 'UTC')
     )
     update sentinel_data.service_hourly_cost as rollup
@@ -731,6 +737,7 @@ select
     sum(cost) as cost,
     count(*) as record_count
 from sentinel_data.billing_record
+where charge_type = 'usage'
 group by service, account_id, region, date_trunc('hour', "timestamp", 'UTC');
 
 insert into sentinel_data.service_hourly_cost (service, hour, cost, record_count)
@@ -740,6 +747,7 @@ select
     sum(cost) as cost,
     count(*) as record_count
 from sentinel_data.billing_record
+where charge_type = 'usage'
 group by service, date_trunc('hour', "timestamp", 'UTC');
 
 -- In a do block: a bare select would print its (empty) result at every `sentinel migrate`.
@@ -770,7 +778,7 @@ select
 from sentinel_data.hourly_cost;
 
 comment on view sentinel.hourly_costs is
-    'Spend per service, account, region and UTC hour (hours without records are absent).';
+    'Usage spend (charge_type usage: no fees, taxes or credits) per service, account, region and UTC hour (hours without records are absent).';
 comment on column sentinel.hourly_costs.hour is 'Start of the UTC hour.';
 comment on column sentinel.hourly_costs.cost is 'Exact sum of the records'' cost in that hour.';
 comment on column sentinel.hourly_costs.record_count is 'How many records the hour holds.';
@@ -790,7 +798,7 @@ select
 from sentinel_data.service_hourly_cost;
 
 comment on view sentinel.service_hourly_costs is
-    'Spend per service and UTC hour, all accounts and regions together (hours without records are absent). The baseline and seasonal columns are stored and lag behind for the services in sentinel.stale_baselines: select sentinel.refresh_baselines(); brings them up to date.';
+    'Usage spend (charge_type usage) per service and UTC hour, all accounts and regions together (hours without records are absent). The baseline and seasonal columns are stored and lag behind for the services in sentinel.stale_baselines: select sentinel.refresh_baselines(); brings them up to date.';
 comment on column sentinel.service_hourly_costs.hour is 'Start of the UTC hour.';
 comment on column sentinel.service_hourly_costs.cost is 'Exact sum of the records'' cost in that hour.';
 comment on column sentinel.service_hourly_costs.record_count is 'How many records the hour holds.';
@@ -819,7 +827,7 @@ from sentinel_data.hourly_cost
 group by service, account_id, region, date_trunc('day', hour, 'UTC');
 
 comment on view sentinel.daily_costs is
-    'Spend per service, account, region and UTC day (days without records are absent).';
+    'Usage spend (charge_type usage) per service, account, region and UTC day (days without records are absent).';
 comment on column sentinel.daily_costs.day is 'Start of the UTC day.';
 comment on column sentinel.daily_costs.cost is 'Exact sum of the records'' cost in that day.';
 comment on column sentinel.daily_costs.record_count is 'How many records the day holds.';
@@ -834,7 +842,7 @@ from sentinel_data.service_hourly_cost
 group by service, date_trunc('day', hour, 'UTC');
 
 comment on view sentinel.service_daily_costs is
-    'Spend per service and UTC day, all accounts and regions together (days without records are absent).';
+    'Usage spend (charge_type usage) per service and UTC day, all accounts and regions together (days without records are absent).';
 comment on column sentinel.service_daily_costs.day is 'Start of the UTC day.';
 comment on column sentinel.service_daily_costs.cost is 'Exact sum of the records'' cost in that day.';
 comment on column sentinel.service_daily_costs.record_count is 'How many records the day holds.';

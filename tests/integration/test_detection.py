@@ -2,6 +2,7 @@
 
 import math
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import psycopg
 import pytest
@@ -619,3 +620,31 @@ def test_the_server_refreshes_stale_baselines_in_the_background(settings, databa
             "select count(*) from sentinel_data.service_hourly_cost where baseline_count > 0"
         ).fetchone()[0]
         assert stored == 71  # every hour but the first has earlier hours in its week
+
+
+def test_the_hourly_rollups_and_so_the_detectors_judge_usage_only(db):
+    db.execute("delete from sentinel_data.billing_record")
+    db.execute(
+        """
+        insert into sentinel_data.billing_record
+            (service, cost, "timestamp", region, account_id, charge_type)
+        values
+            ('EC2', 2.50, '2026-01-01 10:15+00', 'us-east-1', '1', 'usage'),
+            ('EC2', 1.25, '2026-01-01 10:45+00', 'us-east-1', '1', 'usage'),
+            ('EC2', 900, '2026-01-01 10:00+00', 'us-east-1', '1', 'fee'),
+            ('EC2', -40, '2026-01-01 10:00+00', 'us-east-1', '1', 'credit')
+        """
+    )
+
+    def hourly() -> list[tuple]:
+        return db.execute(
+            "select cost, record_count from sentinel_data.service_hourly_cost"
+        ).fetchall()
+
+    assert hourly() == [(Decimal("3.75"), 2)]
+    db.execute("update sentinel_data.billing_record set charge_type = 'usage' where cost = -40")
+    assert hourly() == [(Decimal("-36.25"), 3)]
+    db.execute("update sentinel_data.billing_record set charge_type = 'tax' where cost = 2.50")
+    assert hourly() == [(Decimal("-38.75"), 2)]
+    db.execute("delete from sentinel_data.billing_record where charge_type = 'fee'")
+    assert hourly() == [(Decimal("-38.75"), 2)]
