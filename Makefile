@@ -51,8 +51,8 @@ bench: $(STAMP) ## API, import and detector benchmarks (PostgreSQL on 127.0.0.1:
 	$(BIN)/python bench/bench_import.py
 	$(BIN)/python bench/bench_detection.py
 
-bench-large: $(STAMP) ## the 10M-record /anomalies point (takes several minutes)
-	$(BIN)/python bench/bench_api.py --sizes 10000000 --ingest-records 0
+bench-large: $(STAMP) ## /anomalies, original and recommended, at 10M records (takes many minutes)
+	$(BIN)/python bench/bench_api.py --sizes 10000000 --ingest-records 0 --detectors
 
 eval: $(STAMP) ## score every detector on generated and labelled series (reads ../shared/data)
 	$(BIN)/python bench/eval_detectors.py

@@ -56,6 +56,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--ingest-records", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=20, help="/anomalies calls per size")
     parser.add_argument(
+        "--detectors",
+        action="store_true",
+        help="also time the recommended and the trailing detector at each size",
+    )
+    parser.add_argument(
         "--without-triggers",
         action="store_true",
         help="diagnostic: disable the rollup triggers to see the HTTP path's own cost",
@@ -193,6 +198,29 @@ def bench_anomalies(database_url: str, base: str, count: int, requests: int) -> 
     )
 
 
+def bench_detectors(base: str, count: int, requests: int) -> None:
+    """The causal detectors over HTTP: the first call (which refreshes the stored baselines the
+    load left stale) apart, then the p50 of the next calls."""
+    with httpx.Client(timeout=1200) as client:
+        for query in ("method=seasonal", "method=trailing&granularity=hour"):
+            url = f"{base}/api/v1/billing/anomalies?{query}"
+            started = time.perf_counter()
+            client.get(url).raise_for_status()
+            first = time.perf_counter() - started
+            timings = []
+            for _ in range(requests):
+                started = time.perf_counter()
+                response = client.get(url)
+                timings.append(time.perf_counter() - started)
+                response.raise_for_status()
+            print(
+                f"/anomalies?{query} at {count:,} records: first call {first:.1f} s "
+                f"(refreshes the baselines the load left stale), then p50 "
+                f"{statistics.median(timings) * 1000:.0f} ms over {requests} calls "
+                f"({len(response.json())} flagged)"
+            )
+
+
 def bench_list_rss(base: str, process: psutil.Process, count: int) -> None:
     peak = process.memory_info().rss
     baseline = peak
@@ -238,6 +266,8 @@ def main() -> None:
         for count in sizes:
             load(url, count)
             bench_anomalies(url, base, count, args.requests)
+            if args.detectors:
+                bench_detectors(base, count, max(3, args.requests // 4))
             if count <= 1_000_000:
                 bench_list_rss(base, process, count)
 
