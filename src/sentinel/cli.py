@@ -103,6 +103,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         console.print("[red]the database has no Sentinel schema yet: run `sentinel migrate`[/red]")
     except psycopg.OperationalError as exc:
         console.print(f"[red]cannot reach the database:[/red] {exc}")
+    except psycopg.errors.InsufficientPrivilege as exc:
+        console.print(
+            f"[red]the database user may not do this:[/red] {exc.diag.message_primary}. "
+            "Migrations need a user that can create schemas and roles (see the README)."
+        )
+    except psycopg.Error as exc:
+        console.print(f"[red]database error:[/red] {exc.diag.message_primary or exc}")
     except KeyboardInterrupt:
         return 130
     return 1

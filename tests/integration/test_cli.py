@@ -149,3 +149,34 @@ def test_unreachable_database_is_reported(env, capsys) -> None:
     out = capsys.readouterr().out
     assert "Traceback" not in out
     assert out.strip()
+
+
+def test_migrate_as_a_user_who_may_not_create_roles_says_so(env, new_database, capsys):
+    from urllib.parse import urlsplit
+
+    from psycopg import sql
+
+    url = new_database()
+    role = "sentinel_test_limited"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(sql.SQL("drop role if exists {}").format(sql.Identifier(role)))
+        conn.execute(sql.SQL("create role {} login").format(sql.Identifier(role)))
+        database = conn.info.dbname
+        conn.execute(
+            sql.SQL("grant create on database {} to {}").format(
+                sql.Identifier(database), sql.Identifier(role)
+            )
+        )
+        conn.execute(sql.SQL("grant create on schema public to {}").format(sql.Identifier(role)))
+    parts = urlsplit(url)
+    netloc = parts.netloc.split("@")[-1]
+    env.setenv("DATABASE_URL", parts._replace(netloc=f"{role}@{netloc}").geturl())
+    try:
+        assert main(["migrate"]) == 1
+        out = " ".join(capsys.readouterr().out.split())
+        assert "the database user may not do this" in out
+        assert "Traceback" not in out
+    finally:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(sql.SQL("drop owned by {}").format(sql.Identifier(role)))
+            conn.execute(sql.SQL("drop role {}").format(sql.Identifier(role)))
