@@ -11,9 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
-import psycopg
-from psycopg import sql
-
+from sentinel.db import create_database, drop_database, url_for_database
 from sentinel.migrations import apply_migrations
 
 ADMIN_URL = os.environ.get(
@@ -27,14 +25,10 @@ def scratch_database(prefix: str = "sentinel_bench", admin_url: str = ADMIN_URL)
     if urlsplit(admin_url).hostname not in ("127.0.0.1", "localhost", "::1"):
         sys.exit("refusing to create a scratch database anywhere but on this machine")
     name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
-    url = urlsplit(admin_url)._replace(path=f"/{name}").geturl()
+    create_database(admin_url, name)
+    url = url_for_database(admin_url, name)
     try:
         apply_migrations(url)
         yield url
     finally:
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(
-                sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
-            )
+        drop_database(admin_url, name)

@@ -9,12 +9,11 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from urllib.parse import urlsplit
 
 import psycopg
 import pytest
-from psycopg import sql
 
+from sentinel.db import create_database, drop_database, url_for_database
 from sentinel.migrations import apply_migrations
 
 
@@ -47,11 +46,6 @@ def _server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             yield url
 
 
-def _with_database(url: str, name: str) -> str:
-    """The same server URL (postgresql://...), pointing at database `name`."""
-    return urlsplit(url)._replace(path=f"/{name}").geturl()
-
-
 @pytest.fixture(scope="session")
 def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with _server(tmp_path_factory) as url:
@@ -65,17 +59,13 @@ def new_database(server_url: str) -> Iterator:
 
     def create() -> str:
         name = f"sentinel_test_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(server_url, autocommit=True) as conn:
-            conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+        create_database(server_url, name)
         created.append(name)
-        return _with_database(server_url, name)
+        return url_for_database(server_url, name)
 
     yield create
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        for name in created:
-            conn.execute(
-                sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
-            )
+    for name in created:
+        drop_database(server_url, name)
 
 
 @pytest.fixture(scope="session")

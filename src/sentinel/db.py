@@ -3,7 +3,10 @@
 import re
 from importlib import resources
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import psycopg
+from psycopg import sql
 from psycopg_pool import AsyncConnectionPool
 
 # Installed wheels carry sql/ and migrations/ inside the package; a source checkout
@@ -53,3 +56,34 @@ def create_pool(conninfo: str, *, min_size: int, max_size: int) -> AsyncConnecti
         kwargs={"options": "-c TimeZone=UTC", "application_name": "sentinel"},
         open=False,
     )
+
+
+# Server administration (sql/admin/): creating the embedded server's database, and the scratch
+# databases of the tests and benchmarks. Run outside a transaction, as create database must.
+
+
+def _admin_sql(name: str) -> str:
+    return load_queries(resource_dir("sql") / "admin")[name]
+
+
+def database_exists(server_url: str, name: str) -> bool:
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        row = conn.execute(_admin_sql("database_exists"), {"name": name}).fetchone()
+    return bool(row and row[0])
+
+
+def create_database(server_url: str, name: str) -> None:
+    statement = sql.SQL(_admin_sql("create_database")).format(database=sql.Identifier(name))
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(statement)
+
+
+def drop_database(server_url: str, name: str) -> None:
+    statement = sql.SQL(_admin_sql("drop_database")).format(database=sql.Identifier(name))
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(statement)
+
+
+def url_for_database(server_url: str, name: str) -> str:
+    """The same server's postgresql:// URL, pointing at database `name`."""
+    return urlsplit(server_url)._replace(path=f"/{name}").geturl()

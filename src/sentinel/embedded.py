@@ -7,9 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import psycopg
-from psycopg import sql
-
+from sentinel.db import create_database, database_exists
 from sentinel.settings import Settings
 
 logger = logging.getLogger("sentinel.embedded")
@@ -51,12 +49,8 @@ def embedded_postgres(
         )
     with server:
         logger.info("embedded PostgreSQL %s, data in %s", version, server.pgdata)
-        with psycopg.connect(server.get_uri("postgres"), autocommit=True) as conn:
-            exists = conn.execute(
-                "select 1 from pg_database where datname = %(name)s", {"name": database}
-            ).fetchone()
-            if not exists:
-                conn.execute(sql.SQL("create database {}").format(sql.Identifier(database)))
+        if not database_exists(server.get_uri("postgres"), database):
+            create_database(server.get_uri("postgres"), database)
         yield server.get_uri(database)
 
 
