@@ -126,7 +126,7 @@ as $$
 $$;
 
 comment on function sentinel.anomalies(double precision) is
-    'Records whose |z_score| is strictly above threshold, largest |z_score| first: select * from sentinel.anomalies(5.0)';
+    'Records whose |z_score| is strictly above threshold, largest |z_score| first: select id, service, cost, z_score from sentinel.anomalies(5.0)';
 
 create view sentinel.anomalies as
 select
@@ -140,4 +140,4 @@ select
 from sentinel.anomalies(2.0);
 
 comment on view sentinel.anomalies is
-    'Anomalies at the default threshold, |z_score| > 2.0. For another threshold: select * from sentinel.anomalies(5.0)';
+    'Anomalies at the default threshold, |z_score| > 2.0. For another threshold: select id, service, cost, z_score from sentinel.anomalies(5.0)';

@@ -64,7 +64,7 @@ as $$
 $$;
 
 comment on function sentinel.cost_points(text, text[]) is
-    'Cost points per series: granularity record|hour|day, group_by a subset of {service,account_id,region}. select * from sentinel.cost_points(''hour'', ''{service}'')';
+    'Cost points per series: granularity record|hour|day, group_by a subset of {service,account_id,region}. select service, bucket, cost from sentinel.cost_points(''hour'', ''{service}'')';
 
 -- Shared by all methods: a scored point becomes a verdict. The spread is floored at 1 percent of
 -- the expected value (and at one cent) so that a perfectly flat series still alerts when it
@@ -563,7 +563,7 @@ as $$
 $$;
 
 comment on function sentinel.detect(text, text, text[], interval, double precision, double precision, double precision) is
-    'Every cost point scored by a causal detector (method trailing|robust|seasonal). select * from sentinel.detect(''trailing'', ''hour'', ''{service}'', ''7 days'', 3.0) where anomaly';
+    'Every cost point scored by a causal detector (method trailing|robust|seasonal). select service, bucket, cost, expected, score from sentinel.detect(''trailing'', ''hour'', ''{service}'', ''7 days'', 3.0) where anomaly';
 
 -- Consecutive flagged points of one series form one event: a lasting change alerts once.
 create function sentinel.anomaly_events(

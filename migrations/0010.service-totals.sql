@@ -182,7 +182,7 @@ as $$
 $$;
 
 comment on function sentinel.anomalies(double precision) is
-    'Records whose |z_score| is strictly above threshold, largest |z_score| first: select * from sentinel.anomalies(5.0)';
+    'Records whose |z_score| is strictly above threshold, largest |z_score| first: select id, service, cost, z_score from sentinel.anomalies(5.0)';
 
 -- The per-record view computes the same exact sums with window functions, and from them the
 -- mean, stddev and z-score with the very expressions anomalies() uses, so the two agree to the
