@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Literal
 
-from litestar.exceptions import ValidationException
 from litestar.params import Parameter
+
+from sentinel.errors import invalid_query as invalid
 
 METHODS = ("trailing", "robust", "seasonal")
 GRANULARITIES = ("record", "hour", "day")
@@ -37,11 +38,6 @@ DEFAULT_GRANULARITY = "hour"
 WINDOW_MAX = timedelta(days=366)
 _WINDOW = re.compile(r"(?P<count>[0-9]{1,4})(?P<unit>[hdw])")
 _UNITS = {"h": "hours", "d": "days", "w": "weeks"}
-
-
-def invalid(key: str, message: str) -> ValidationException:
-    """The exception sentinel.errors turns into a 422 problem naming the query parameter."""
-    return ValidationException(extra=[{"key": key, "message": message, "source": "query"}])
 
 
 @dataclass(frozen=True)

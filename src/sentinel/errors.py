@@ -38,6 +38,11 @@ def problem(
     )
 
 
+def invalid_query(key: str, message: str) -> ValidationException:
+    """The exception turned into a 422 problem naming the query parameter `key`."""
+    return ValidationException(extra=[{"key": key, "message": message, "source": "query"}])
+
+
 def field_name(key: str) -> str:
     """Litestar's dotted key (records.3.cost) as a reader writes it (records[3].cost)."""
     if not key:

@@ -13,7 +13,7 @@ ACCOUNT_ID_MAX = 64
 BATCH_MAX = 100_000
 
 
-def _assume_utc(value: datetime) -> datetime:
+def as_utc(value: datetime) -> datetime:
     """A timestamp without a zone is taken as UTC; one with a zone is converted to UTC.
 
     Converting here keeps odd offsets (ISO 8601 allows up to ±23:59, PostgreSQL ±15:59) from
@@ -27,7 +27,7 @@ def _assume_utc(value: datetime) -> datetime:
         raise ValueError("timestamp is out of range once converted to UTC") from None
 
 
-Timestamp = Annotated[datetime, AfterValidator(_assume_utc)]
+Timestamp = Annotated[datetime, AfterValidator(as_utc)]
 # No line item is anywhere near a trillion; the bound keeps squares and sums of costs far
 # from double-precision overflow in the statistics.
 COST_LIMIT = 1e12

@@ -827,3 +827,17 @@ def test_a_batch_of_100k_records_is_accepted_and_one_more_is_refused(client):
     too_many = client.post("/api/v1/billing/batch", json={"records": [*records, _record(0)]})
     assert too_many.status_code == 422
     assert too_many.json()["errors"][0]["field"] == "records"
+
+
+def test_list_times_follow_the_timestamp_rules(client):
+    client.post("/api/v1/billing/", json=_record(10))  # 2026-01-01T10:00:00Z
+    # +19:22 is beyond PostgreSQL's offsets; converted to UTC these are 09:38Z and 10:38Z.
+    listed = client.get("/api/v1/billing/", params={"start": "2026-01-02T05:00:00+19:22"})
+    assert [r["timestamp"] for r in listed.json()] == ["2026-01-01T10:00:00Z"]
+    listed = client.get("/api/v1/billing/", params={"start": "2026-01-02T06:00:00+19:22"})
+    assert [r["timestamp"] for r in listed.json()] == []
+    listed = client.get("/api/v1/billing/", params={"start": "2026-01-01T04:00:00-05:00"})
+    assert [r["timestamp"] for r in listed.json()] == ["2026-01-01T10:00:00Z"]
+    r = client.get("/api/v1/billing/", params={"end": "0001-01-01T00:00:00+01:00"})
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "end"

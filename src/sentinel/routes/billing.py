@@ -18,7 +18,7 @@ from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
 from sentinel.detection import DETECTION_HELP, DetectorQuery, provide_detector_query
-from sentinel.errors import ERROR_RESPONSES, NOT_FOUND_RESPONSE
+from sentinel.errors import ERROR_RESPONSES, NOT_FOUND_RESPONSE, invalid_query
 from sentinel.queries import Queries
 from sentinel.schemas import (
     Anomaly,
@@ -30,6 +30,7 @@ from sentinel.schemas import (
     ScoredBillingRecord,
     SeedResult,
     ServiceCost,
+    as_utc,
 )
 from sentinel.seed import generate_records
 
@@ -51,11 +52,15 @@ def prefers_minimal(prefer: str | None) -> bool:
     return "return=minimal" in {p.replace(" ", "") for p in preferences}
 
 
-def _assume_utc(value: datetime | None) -> datetime | None:
-    """Query-string times without a zone are UTC, like timestamps in a record."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
+def _query_time(key: str, value: datetime | None) -> datetime | None:
+    """A time from the query string, read as a record's timestamp is (schemas.as_utc): query
+    parameters are parsed by Litestar, not pydantic, so the rule is applied here."""
+    if value is None:
+        return None
+    try:
+        return as_utc(value)
+    except ValueError as exc:
+        raise invalid_query(key, str(exc)) from None
 
 
 async def _json_array(
@@ -171,8 +176,8 @@ class BillingController(Controller):
             "service": service,
             "region": region,
             "account_id": account_id,
-            "start": _assume_utc(start),
-            "end": _assume_utc(end),
+            "start": _query_time("start", start),
+            "end": _query_time("end", end),
             "after_id": after_id,
         }
         if limit is None:
