@@ -4,12 +4,11 @@ import argparse
 import asyncio
 import logging
 import os
-import random
 import subprocess
 import sys
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path
 
 import psycopg
@@ -21,7 +20,7 @@ from sentinel.embedded import DatabaseUnavailable, database_url, psql_executable
 from sentinel.migrations import apply_migrations, rollback_migrations
 from sentinel.queries import Queries
 from sentinel.schemas import Anomaly
-from sentinel.seed import generate_records
+from sentinel.seed import store_mock_records
 from sentinel.settings import Settings
 
 
@@ -158,11 +157,8 @@ def _serve(args: argparse.Namespace, settings: Settings, url: str, console: Cons
 
 
 async def _seed(url: str, days: int) -> int:
-    records = generate_records(days=days, end=datetime.now(UTC), rng=random.Random())
     async with await psycopg.AsyncConnection.connect(url) as conn:
-        return await Queries().copy_new_billing_records(
-            conn, records=[r.model_dump() for r in records]
-        )
+        return await store_mock_records(conn, Queries(), days=days)
 
 
 async def _import(url: str, files: list[Path], console: Console) -> int:

@@ -1,8 +1,11 @@
 """Mock AWS billing data with the original Sentinel's profiles and a few labelled spikes."""
 
 import random
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+from psycopg import AsyncConnection
+
+from sentinel.queries import Queries
 from sentinel.schemas import BillingRecordIn
 
 # Daily cost profile per service: (mean, standard deviation) in dollars per day.
@@ -43,3 +46,9 @@ def generate_records(*, days: int, end: datetime, rng: random.Random) -> list[Bi
         spiked.cost = round(spiked.cost * rng.uniform(*SPIKE_FACTOR), 4)
         spiked.is_anomaly = True
     return records
+
+
+async def store_mock_records(conn: AsyncConnection, queries: Queries, *, days: int) -> int:
+    """Generate `days` of mock data ending now and COPY it in; returns how many were stored."""
+    records = generate_records(days=days, end=datetime.now(UTC), rng=random.Random())
+    return await queries.copy_new_billing_records(conn, records=[r.model_dump() for r in records])

@@ -1,8 +1,7 @@
 """The billing endpoints of the original Sentinel contract: parse, one query, respond."""
 
-import random
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -32,7 +31,7 @@ from sentinel.schemas import (
     ServiceCost,
     as_utc,
 )
-from sentinel.seed import generate_records
+from sentinel.seed import store_mock_records
 
 Connection = NamedDependency[AsyncConnection]
 Pool = NamedDependency[AsyncConnectionPool]
@@ -134,10 +133,7 @@ class BillingController(Controller):
         queries: QueryFiles,
         days: Annotated[int, Parameter(ge=1, le=365, description="Days of hourly data")] = 30,
     ) -> SeedResult:
-        records = generate_records(days=days, end=datetime.now(UTC), rng=random.Random())
-        count = await queries.copy_new_billing_records(
-            conn, records=[r.model_dump() for r in records]
-        )
+        count = await store_mock_records(conn, queries, days=days)
         return SeedResult(
             message=f"Seeded {count} billing records over {days} days", records_created=count
         )
