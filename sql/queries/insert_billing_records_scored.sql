@@ -1,7 +1,7 @@
 -- Store billing records (all or nothing) and return each with its causal verdict: the trailing
 -- detector at record granularity per service (mean and population stddev of the same service's
--- records in the 7 days before it, earlier records of the same batch included, threshold 3), the
--- same numbers as sentinel.detect('trailing', 'record', '{service}', '7 days', 3.0).
+-- usage records in the 7 days before it, earlier records of the same batch included, threshold
+-- 3), the same numbers as sentinel.detect('trailing', 'record', '{service}', '7 days', 3.0).
 -- Only the records within 7 days before the batch's own time span are read.
 -- params: services text[], costs float8[], timestamps timestamptz[], regions text[],
 --         account_ids text[], is_anomalies boolean[] (equal lengths, one element per record)
@@ -55,6 +55,8 @@ context as (
         on earlier.service = span.service
         and earlier."timestamp" >= span.since
         and earlier."timestamp" < span.until
+    -- Detectors judge usage (migration 0012); records sent through the API are all usage.
+    where earlier.charge_type = 'usage'
     union all
     select
         stored.id,

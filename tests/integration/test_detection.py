@@ -648,3 +648,25 @@ def test_the_hourly_rollups_and_so_the_detectors_judge_usage_only(db):
     assert hourly() == [(Decimal("-38.75"), 2)]
     db.execute("delete from sentinel_data.billing_record where charge_type = 'fee'")
     assert hourly() == [(Decimal("-38.75"), 2)]
+
+
+def test_single_records_and_the_ingest_verdict_judge_usage_only(client, database_url):
+    # An imported fee and a credit among EC2's hours: as usage they would be a spike and a
+    # collapse; they are not usage, so no detector sees them (migration 0012).
+    store(client, hourly(COSTS[:4]))
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(
+            """
+            insert into sentinel_data.billing_record
+                (service, cost, "timestamp", region, account_id, charge_type)
+            values
+                ('EC2', 900, '2024-01-01 02:30+00', 'us-east-1', '111', 'fee'),
+                ('EC2', -300, '2024-01-01 03:30+00', 'us-east-1', '111', 'credit')
+            """
+        )
+    [last] = store(client, [record(30, START + timedelta(hours=4))])
+    # Against the usage hours [10, 12, 14, 10] only: mean 11.5, as in test_trailing_record_numbers.
+    assert last["expected"] == pytest.approx(11.5)
+    assert last["z_score"] == 11.156
+    flagged = client.get("/api/v1/billing/anomalies?method=trailing&granularity=record").json()
+    assert [(f["id"], f["cost"]) for f in flagged] == [(last["id"], 30)]
