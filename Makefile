@@ -48,6 +48,7 @@ psql: $(STAMP) ## open psql on Sentinel's database
 
 bench: $(STAMP) ## API, import and detector benchmarks (PostgreSQL on 127.0.0.1:5432; figures in bench/RESULTS.md)
 	$(BIN)/python bench/bench_api.py
+	$(BIN)/python bench/bench_table.py
 	$(BIN)/python bench/bench_import.py
 	$(BIN)/python bench/bench_detection.py
 

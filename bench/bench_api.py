@@ -97,8 +97,25 @@ def server(database_url: str) -> Iterator[tuple[str, psutil.Process]]:
         proc.wait(timeout=10)
 
 
-def records(count: int) -> list[dict]:
+def records(count: int, shape: str = "minute") -> list[dict]:
+    """Billing records in one of two shapes (see bench/README.md).
+
+    minute: one record a minute, round robin over 50 services, 4 regions and 3 accounts, so
+    nearly every record opens its own hour of its own series (the rollups' worst case);
+    hourly: hourly line items as exports have them, 200 per service and hour (50 services).
+    """
     start = datetime(2025, 1, 1, tzinfo=UTC)
+    if shape == "hourly":
+        return [
+            {
+                "service": f"svc{i // 200 % 50}",
+                "cost": round(0.05 + (i * 7919 % 1000) / 400, 4),
+                "timestamp": (start + timedelta(hours=i // 10_000)).isoformat(),
+                "region": f"region-{i % 4}",
+                "account_id": f"acct-{i % 3}",
+            }
+            for i in range(count)
+        ]
     return [
         {
             "service": f"svc{i % 50}",
@@ -116,8 +133,8 @@ def truncate(database_url: str) -> None:
         conn.execute("truncate sentinel_data.billing_record restart identity")
 
 
-def bench_ingest(database_url: str, base: str, count: int) -> None:
-    rows = records(count)
+def bench_ingest(database_url: str, base: str, count: int, shape: str) -> None:
+    rows = records(count, shape)
     bodies = [json.dumps({"records": rows[i : i + BATCH]}).encode() for i in range(0, count, BATCH)]
     truncate(database_url)
     with httpx.Client(timeout=120) as client:
@@ -155,7 +172,7 @@ def bench_ingest(database_url: str, base: str, count: int) -> None:
     copy_seconds = time.perf_counter() - started
     http_rate, copy_rate = count / http_seconds, count / copy_seconds
     print(
-        f"batch ingest, {count:,} records in requests of {BATCH:,}: "
+        f"batch ingest ({shape} shape), {count:,} records in requests of {BATCH:,}: "
         f"HTTP {http_rate:,.0f} records/s, raw COPY {copy_rate:,.0f} rows/s, "
         f"ratio {http_rate / copy_rate:.2f}"
     )
@@ -262,7 +279,8 @@ def main() -> None:
                 conn.execute((BENCH_SQL / "disable_triggers.sql").read_text())
             print("(rollup triggers disabled: a diagnostic, not a real configuration)")
         if args.ingest_records:
-            bench_ingest(url, base, args.ingest_records)
+            for shape in ("minute", "hourly"):
+                bench_ingest(url, base, args.ingest_records, shape)
         for count in sizes:
             load(url, count)
             bench_anomalies(url, base, count, args.requests)

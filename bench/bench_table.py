@@ -1,0 +1,109 @@
+"""What the billing table's upkeep costs per record: the ceiling of every ingest path.
+
+Batch ingest and imports end in a COPY into sentinel_data.billing_record; what that COPY costs
+is set by what the table keeps up to date for the readers: its indexes (for /anomalies at 10M
+records, the list filters, the ingest verdict) and its statement triggers (exact per-service
+running totals, hourly rollups). This script loads the same 100k records by raw binary COPY
+(10k per transaction, as the batch benchmark sends them) into the real table, first stripped to
+its heap and primary key, then with each index and trigger added back one at a time, and prints
+rows/s and microseconds per record for each step, in both data shapes of bench_api.py.
+
+    .venv/bin/python bench/bench_table.py [--records 100000] [--repeat 3]
+"""
+
+import argparse
+import statistics
+import time
+from datetime import datetime
+from decimal import Decimal
+
+import psycopg
+
+from bench_api import BATCH, BENCH_SQL, records
+from scratch import ADMIN_URL, scratch_database
+
+# Added back in this order; each step keeps the ones before it.
+INDEXES = (
+    "billing_record_service_timestamp_idx",
+    "billing_record_service_cost_idx",
+    "billing_record_import_idx",
+)
+TRIGGERS = ("billing_record_totals_insert", "billing_record_rollup_insert")
+
+
+def copy_rows(url: str, rows: list[tuple]) -> float:
+    """Seconds to COPY rows into an emptied table, one transaction per BATCH rows."""
+    copy_sql = (BENCH_SQL / "copy_billing_records.sql").read_text()
+    with psycopg.connect(url, autocommit=True) as conn:
+        # The truncate triggers that empty the rollups are off in the first steps.
+        conn.execute(
+            "truncate sentinel_data.billing_record, sentinel_data.hourly_cost,"
+            " sentinel_data.service_hourly_cost, sentinel_data.baseline_dirty,"
+            " sentinel_data.service_totals restart identity"
+        )
+    with psycopg.connect(url) as conn, conn.cursor() as cur:
+        started = time.perf_counter()
+        for start in range(0, len(rows), BATCH):
+            with cur.copy(copy_sql) as copy:
+                copy.set_types(["text", "numeric", "timestamptz", "text", "text"])
+                for row in rows[start : start + BATCH]:
+                    copy.write_row(row)
+            conn.commit()
+        return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--admin-url", default=ADMIN_URL)
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3, help="loads per step (median taken)")
+    args = parser.parse_args()
+    with scratch_database(admin_url=args.admin_url) as url:
+        with psycopg.connect(url, autocommit=True) as conn:
+            definitions = dict(
+                conn.execute(
+                    "select indexname, indexdef from pg_indexes"
+                    " where schemaname = 'sentinel_data' and tablename = 'billing_record'"
+                ).fetchall()
+            )
+        for shape in ("minute", "hourly"):
+            rows = [
+                (
+                    r["service"],
+                    Decimal(repr(r["cost"])),
+                    datetime.fromisoformat(r["timestamp"]),
+                    r["region"],
+                    r["account_id"],
+                )
+                for r in records(args.records, shape)
+            ]
+            print(f"\n{shape} shape, {args.records:,} records, raw binary COPY, {BATCH:,} a commit")
+            print(f"{'table keeps':<42} {'rows/s':>9} {'us/record':>10} {'step':>8}")
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute("alter table sentinel_data.billing_record disable trigger user")
+                for name in INDEXES:
+                    conn.execute(f"drop index sentinel_data.{name}")
+            steps = [("heap + primary key", None)]
+            steps += [(f"+ index {name}", definitions[name]) for name in INDEXES]
+            steps += [
+                (
+                    f"+ trigger {name}",
+                    f"alter table sentinel_data.billing_record enable trigger {name}",
+                )
+                for name in TRIGGERS
+            ]
+            previous = None
+            for label, statement in steps:
+                if statement:
+                    with psycopg.connect(url, autocommit=True) as conn:
+                        conn.execute(statement)
+                seconds = statistics.median(copy_rows(url, rows) for _ in range(args.repeat))
+                per_record = seconds / len(rows) * 1e6
+                step = "" if previous is None else f"+{per_record - previous:.1f}"
+                print(f"{label:<42} {len(rows) / seconds:>9,.0f} {per_record:>10.1f} {step:>8}")
+                previous = per_record
+            # Every trigger is on again, the production table: the last line is its ceiling.
+
+
+if __name__ == "__main__":
+    main()
