@@ -14,12 +14,10 @@ rows/s and microseconds per record for each step, in both data shapes of bench_a
 import argparse
 import statistics
 import time
-from datetime import datetime
-from decimal import Decimal
 
 import psycopg
 
-from bench_api import BATCH, BENCH_SQL, records
+from bench_api import BATCH, BENCH_SQL, copy_tuples, records
 from scratch import ADMIN_URL, scratch_database
 
 # Added back in this order; each step keeps the ones before it.
@@ -67,16 +65,7 @@ def main() -> None:
                 ).fetchall()
             )
         for shape in ("minute", "hourly"):
-            rows = [
-                (
-                    r["service"],
-                    Decimal(repr(r["cost"])),
-                    datetime.fromisoformat(r["timestamp"]),
-                    r["region"],
-                    r["account_id"],
-                )
-                for r in records(args.records, shape)
-            ]
+            rows = copy_tuples(records(args.records, shape))
             print(f"\n{shape} shape, {args.records:,} records, raw binary COPY, {BATCH:,} a commit")
             print(f"{'table keeps':<42} {'rows/s':>9} {'us/record':>10} {'step':>8}")
             with psycopg.connect(url, autocommit=True) as conn:
