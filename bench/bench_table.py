@@ -6,7 +6,8 @@ records, the list filters, the ingest verdict) and its statement triggers (exact
 running totals, hourly rollups). This script loads the same 100k records by raw binary COPY
 (10k per transaction, as the batch benchmark sends them) into the real table, first stripped to
 its heap and primary key, then with each index and trigger added back one at a time, and prints
-rows/s and microseconds per record for each step, in both data shapes of bench_api.py.
+rows/s and microseconds per record for each step, in both data shapes of bench_api.py. The
+first line is the reference: the same COPY into a table of the five columns alone.
 
     .venv/bin/python bench/bench_table.py [--records 100000] [--repeat 3]
 """
@@ -29,16 +30,19 @@ INDEXES = (
 TRIGGERS = ("billing_record_totals_insert", "billing_record_rollup_insert")
 
 
-def copy_rows(url: str, rows: list[tuple]) -> float:
-    """Seconds to COPY rows into an emptied table, one transaction per BATCH rows."""
+def copy_rows(url: str, rows: list[tuple], plain: bool = False) -> float:
+    """Seconds to COPY rows into an emptied table, one transaction per BATCH rows: the billing
+    table, or with plain the reference table of plain_table.sql."""
     copy_sql = (BENCH_SQL / "copy_billing_records.sql").read_text()
     with psycopg.connect(url, autocommit=True) as conn:
         # The truncate triggers that empty the rollups are off in the first steps.
         conn.execute(
             "truncate sentinel_data.billing_record, sentinel_data.hourly_cost,"
             " sentinel_data.service_hourly_cost, sentinel_data.baseline_dirty,"
-            " sentinel_data.service_totals restart identity"
+            " sentinel_data.service_totals, sentinel_data.bench_plain restart identity"
         )
+    if plain:
+        copy_sql = copy_sql.replace("sentinel_data.billing_record", "sentinel_data.bench_plain")
     with psycopg.connect(url) as conn, conn.cursor() as cur:
         started = time.perf_counter()
         for start in range(0, len(rows), BATCH):
@@ -58,6 +62,7 @@ def main() -> None:
     args = parser.parse_args()
     with scratch_database(admin_url=args.admin_url) as url:
         with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute((BENCH_SQL / "plain_table.sql").read_text())
             definitions = dict(
                 conn.execute(
                     "select indexname, indexdef from pg_indexes"
@@ -67,12 +72,13 @@ def main() -> None:
         for shape in ("minute", "hourly"):
             rows = copy_tuples(records(args.records, shape))
             print(f"\n{shape} shape, {args.records:,} records, raw binary COPY, {BATCH:,} a commit")
-            print(f"{'table keeps':<42} {'rows/s':>9} {'us/record':>10} {'step':>8}")
+            print(f"{'table keeps':<46} {'rows/s':>9} {'us/record':>10} {'step':>8}")
             with psycopg.connect(url, autocommit=True) as conn:
                 conn.execute("alter table sentinel_data.billing_record disable trigger user")
                 for name in INDEXES:
                     conn.execute(f"drop index sentinel_data.{name}")
-            steps = [("heap + primary key", None)]
+            steps = [("(reference: the columns alone, plain table)", "plain")]
+            steps += [("heap + primary key, defaults, checks", None)]
             steps += [(f"+ index {name}", definitions[name]) for name in INDEXES]
             steps += [
                 (
@@ -83,13 +89,14 @@ def main() -> None:
             ]
             previous = None
             for label, statement in steps:
-                if statement:
+                plain = statement == "plain"
+                if statement and not plain:
                     with psycopg.connect(url, autocommit=True) as conn:
                         conn.execute(statement)
-                seconds = statistics.median(copy_rows(url, rows) for _ in range(args.repeat))
+                seconds = statistics.median(copy_rows(url, rows, plain) for _ in range(args.repeat))
                 per_record = seconds / len(rows) * 1e6
                 step = "" if previous is None else f"+{per_record - previous:.1f}"
-                print(f"{label:<42} {len(rows) / seconds:>9,.0f} {per_record:>10.1f} {step:>8}")
+                print(f"{label:<46} {len(rows) / seconds:>9,.0f} {per_record:>10.1f} {step:>8}")
                 previous = per_record
             # Every trigger is on again, the production table: the last line is its ceiling.
 
