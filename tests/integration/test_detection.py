@@ -129,7 +129,8 @@ def test_seasonal_numbers(empty_db):
     assert count == 3
     assert expected == pytest.approx(22.5)
     # Pooled spread: Thu's relative residual |20 / (20/3) - 1| = 2 is the week's only one:
-    # 1.4826 * 2 * 22.5. The same-period spread (1.4826 * |20 - 20/3|) is smaller.
+    # 1.4826 * 2 * 22.5. The same-period spread (1.4826 * |20 - 20/3|) is smaller, and so is
+    # the square-root spread of 0011: 1.4826 * (40/3) / sqrt(20/3) * sqrt(22.5), about 36.3.
     assert spread == pytest.approx(1.4826 * 2 * 22.5)
     assert score == pytest.approx(27.5 / (1.4826 * 45))
     assert anomaly is False

@@ -1,0 +1,708 @@
+-- Why: the seasonal spread assumed noise proportional to the expected value. Spend (and the
+-- counts behind it) is a sum of many charges, whose noise grows like the square root of the
+-- level: relative to the level it is larger at quiet hours than at busy ones. One relative
+-- spread pooled over the week was then too tight at night (false alarms on sparse series) and
+-- too wide at the peak. The spread is now also at least sqrt(|expected|) times the series' own
+-- robust spread of residuals / sqrt(|expected|) over the last 7 days: scale-free (no unit or
+-- constant), and on purely proportional noise it stays below the relative spread except at
+-- hours quieter than the typical one. Both the full computation and the stored baselines
+-- change (the same expressions), and every stored baseline is recomputed.
+-- depends: 0005.detectors 0010.service-totals
+
+-- method=seasonal: the expected value is a seasonal shape times the current level.
+--   shape: the median, over the comparable periods of the preceding window (same hour of day on
+--     the same kind of day, weekday or weekend; for day buckets the same kind of day), of each
+--     peer's ratio to the mean of the 7 days before that peer, so growth and earlier level
+--     shifts do not bias it and a past spike at 14:00 does not mask the next one;
+--   level: the median of cost / shape over the preceding day (week, for day buckets), so the
+--     baseline follows a lasting change after half that span (a level shift alerts once, at its
+--     onset) while spikes and surges shorter than that do not move it;
+--   spread: the greatest of three robust spreads (sentinel.robust_spread), each pooled so that
+--     earlier anomalies (a minority) do not inflate it:
+--     * proportional noise: the relative residuals |cost / expected - 1| of the preceding 7 days
+--       (28 for day buckets), times |expected|;
+--     * noise of a sum of charges (variance proportional to the level): the residuals
+--       |cost - expected| / sqrt(|expected|) of the same days, times sqrt(|expected|); it
+--       keeps quiet hours of sparse series from alerting on a few units while busy hours stay
+--       tight;
+--     * the absolute residuals of the same hours in the window.
+-- baseline_count is the number of comparable periods behind the shape.
+-- Hour buckets per service at the default 28-day window come precomputed from the rollup
+-- (sentinel_data.refresh_baselines below keeps them with the same expressions), so the
+-- recommended call reads one row per hour instead of sorting arrays of peers for every hour of
+-- the year. Services whose stored baselines are stale (sentinel.stale_baselines) are computed
+-- in full instead, as in sentinel.trailing_baseline.
+create or replace function sentinel.seasonal_baseline(granularity text, group_by text[], baseline interval)
+returns table (
+    record_id bigint,
+    service text,
+    account_id text,
+    region text,
+    bucket timestamptz,
+    cost double precision,
+    baseline_count bigint,
+    expected double precision,
+    spread double precision
+)
+language sql
+stable
+as $$
+    with points as (
+        select
+            point.record_id,
+            point.service,
+            point.account_id,
+            point.region,
+            point.bucket,
+            point.cost::double precision as cost,
+            case
+                when seasonal_baseline.granularity = 'day' then -1
+                else extract(hour from point.bucket at time zone 'UTC')::integer
+            end as hour_of_day,
+            extract(isodow from point.bucket at time zone 'UTC') in (6, 7) as weekend,
+            point.cost::double precision
+                / nullif(avg(point.cost) over last_week, 0)::double precision as ratio
+        from sentinel.cost_points(seasonal_baseline.granularity, seasonal_baseline.group_by) as point
+        where not (
+            seasonal_baseline.granularity = 'hour'
+            and seasonal_baseline.group_by = array['service']
+            and seasonal_baseline.baseline = interval '28 days'
+        )
+            or (
+                -- A one-time filter: when nothing is stale the full branch reads nothing.
+                exists (select from sentinel.stale_baselines)
+                and point.service = any (
+                    array(select stale.service from sentinel.stale_baselines as stale)
+                )
+            )
+        window last_week as (
+            partition by point.service, point.account_id, point.region
+            order by point.bucket
+            range between interval '7 days' preceding and interval '1 microsecond' preceding
+        )
+    ),
+    comparable as (
+        select
+            points.record_id,
+            points.service,
+            points.account_id,
+            points.region,
+            points.bucket,
+            points.cost,
+            points.hour_of_day,
+            points.weekend,
+            array_agg(points.ratio) filter (where points.ratio is not null) over same_period as ratios
+        from points
+        window same_period as (
+            partition by points.service, points.account_id, points.region, points.hour_of_day, points.weekend
+            order by points.bucket
+            range between seasonal_baseline.baseline preceding and interval '1 microsecond' preceding
+        )
+    ),
+    shaped as (
+        select
+            comparable.record_id,
+            comparable.service,
+            comparable.account_id,
+            comparable.region,
+            comparable.bucket,
+            comparable.cost,
+            comparable.hour_of_day,
+            comparable.weekend,
+            coalesce(cardinality(comparable.ratios), 0)::bigint as baseline_count,
+            nullif(shape.median, 0) as shape
+        from comparable
+        cross join lateral (
+            select percentile_cont(0.5) within group (order by ratio.value) as median
+            from unnest(comparable.ratios) as ratio (value)
+        ) as shape
+    ),
+    leveled as (
+        select
+            shaped.record_id,
+            shaped.service,
+            shaped.account_id,
+            shaped.region,
+            shaped.bucket,
+            shaped.cost,
+            shaped.hour_of_day,
+            shaped.weekend,
+            shaped.baseline_count,
+            shaped.shape,
+            array_agg(shaped.cost / shaped.shape) filter (where shaped.shape is not null) over recent as levels
+        from shaped
+        window recent as (
+            partition by shaped.service, shaped.account_id, shaped.region
+            order by shaped.bucket
+            range between
+                case when seasonal_baseline.granularity = 'day' then interval '7 days' else interval '1 day' end
+                preceding
+            and interval '1 microsecond' preceding
+        )
+    ),
+    expected as (
+        select
+            leveled.record_id,
+            leveled.service,
+            leveled.account_id,
+            leveled.region,
+            leveled.bucket,
+            leveled.cost,
+            leveled.hour_of_day,
+            leveled.weekend,
+            leveled.baseline_count,
+            leveled.shape * level.median as expected
+        from leveled
+        cross join lateral (
+            select percentile_cont(0.5) within group (order by recent.value) as median
+            from unnest(leveled.levels) as recent (value)
+        ) as level
+    ),
+    residuals as (
+        select
+            expected.record_id,
+            expected.service,
+            expected.account_id,
+            expected.region,
+            expected.bucket,
+            expected.cost,
+            expected.baseline_count,
+            expected.expected,
+            array_agg(abs(expected.cost / nullif(expected.expected, 0) - 1))
+                filter (where expected.expected <> 0) over spread_window as deviations,
+            array_agg(abs(expected.cost - expected.expected)) over same_period as period_deviations,
+            array_agg(abs(expected.cost - expected.expected) / sqrt(abs(expected.expected)))
+                filter (where expected.expected <> 0) over spread_window as root_deviations
+        from expected
+        window
+            spread_window as (
+                partition by expected.service, expected.account_id, expected.region
+                order by expected.bucket
+                range between
+                    case when seasonal_baseline.granularity = 'day' then interval '28 days' else interval '7 days' end
+                    preceding
+                and interval '1 microsecond' preceding
+            ),
+            same_period as (
+                partition by expected.service, expected.account_id, expected.region, expected.hour_of_day, expected.weekend
+                order by expected.bucket
+                range between seasonal_baseline.baseline preceding and interval '1 microsecond' preceding
+            )
+    )
+    select
+        residuals.record_id,
+        residuals.service,
+        residuals.account_id,
+        residuals.region,
+        residuals.bucket,
+        residuals.cost,
+        residuals.baseline_count,
+        residuals.expected,
+        greatest(
+            abs(residuals.expected) * sentinel.robust_spread(pooled.mad, pooled.mean_deviation),
+            sentinel.robust_spread(period.mad, period.mean_deviation),
+            sqrt(abs(residuals.expected)) * sentinel.robust_spread(root.mad, root.mean_deviation)
+        ) as spread
+    from residuals
+    cross join lateral (
+        select
+            percentile_cont(0.5) within group (order by deviation.value) as mad,
+            avg(deviation.value) as mean_deviation
+        from unnest(residuals.deviations) as deviation (value)
+    ) as pooled
+    cross join lateral (
+        select
+            percentile_cont(0.5) within group (order by deviation.value) as mad,
+            avg(deviation.value) as mean_deviation
+        from unnest(residuals.period_deviations) as deviation (value)
+    ) as period
+    cross join lateral (
+        select
+            percentile_cont(0.5) within group (order by deviation.value) as mad,
+            avg(deviation.value) as mean_deviation
+        from unnest(residuals.root_deviations) as deviation (value)
+    ) as root
+    union all
+    select
+        null::bigint as record_id,
+        stored.service,
+        null::text as account_id,
+        null::text as region,
+        stored.hour as bucket,
+        stored.cost::double precision as cost,
+        stored.seasonal_count as baseline_count,
+        stored.seasonal_expected as expected,
+        stored.seasonal_spread as spread
+    from sentinel.service_hourly_costs as stored
+    where seasonal_baseline.granularity = 'hour'
+        and seasonal_baseline.group_by = array['service']
+        and seasonal_baseline.baseline = interval '28 days'
+        and stored.service <> all (array(select stale.service from sentinel.stale_baselines as stale))
+$$;
+
+comment on function sentinel.seasonal_baseline(text, text[], interval) is
+    'Each cost point with expected = seasonal shape (median ratio of the same hour of day and kind of day in the preceding window) times level (median deseasonalized cost of the preceding day), and spread = the greatest of: |expected| * robust spread of the relative residuals of the preceding 7 days, sqrt(|expected|) * robust spread of the residuals / sqrt(|expected|) of those days, and the robust spread of the same hours'' absolute residuals in the window.';
+
+-- As in 0004, with the spread of sentinel.seasonal_baseline above (three robust spreads).
+-- The expressions are those of sentinel.seasonal_baseline, which reads these columns for its
+-- default call, so the stored verdicts are those of the full computation bit for bit.
+create or replace function sentinel_data.refresh_baselines(
+    services text[], first_hours timestamptz[], last_hours timestamptz[]
+)
+returns void
+language plpgsql
+-- The row estimates over the unnested arrays are far off, and JIT compiling costs more than
+-- the refresh of a batch.
+set jit = off
+as $$
+declare
+    most_per_service bigint;
+begin
+    select coalesce(max(per_service.hours), 0) into most_per_service
+    from (
+        select count(*) as hours
+        from unnest(services, first_hours, last_hours) as changed (service, first_hour, last_hour)
+        cross join lateral (
+            select rollup.hour
+            from sentinel_data.service_hourly_cost as rollup
+            where rollup.service = changed.service
+                and rollup.hour >= changed.first_hour
+                and rollup.hour <= changed.last_hour + interval '64 days'
+            limit 2
+        ) as touched
+        group by changed.service
+    ) as per_service;
+    if most_per_service = 0 then
+        return;
+    end if;
+    if most_per_service = 1 then
+        with touched as (
+            select
+                rollup.service,
+                rollup.hour,
+                rollup.cost::double precision as cost,
+                extract(hour from rollup.hour at time zone 'UTC')::integer as hour_of_day,
+                extract(isodow from rollup.hour at time zone 'UTC') in (6, 7) as weekend
+            from unnest(services, first_hours, last_hours) as changed (service, first_hour, last_hour)
+            cross join lateral (
+                select
+                    newest.service,
+                    newest.hour,
+                    newest.cost
+                from sentinel_data.service_hourly_cost as newest
+                where newest.service = changed.service
+                    and newest.hour >= changed.first_hour
+                    and newest.hour <= changed.last_hour + interval '64 days'
+                -- Not flattened: a primary key range scan per service, never a scan of the table.
+                offset 0
+            ) as rollup
+        ),
+        computed as (
+            select
+                touched.service,
+                touched.hour,
+                week.baseline_count,
+                week.baseline_mean,
+                week.baseline_stddev,
+                touched.cost / nullif(week.baseline_mean, 0)::double precision as ratio,
+                coalesce(period.ratio_count, 0) as seasonal_count,
+                nullif(period.shape, 0) * day.level as expected,
+                nullif(period.shape, 0) as shape,
+                week.pooled_mad,
+                week.pooled_mean_deviation,
+                week.root_mad,
+                week.root_mean_deviation,
+                period.mad as period_mad,
+                period.mean_deviation as period_mean_deviation
+            from touched
+            cross join lateral (
+                select
+                    count(*) as baseline_count,
+                    avg(earlier.cost) as baseline_mean,
+                    stddev_pop(earlier.cost) as baseline_stddev,
+                    percentile_cont(0.5) within group (
+                        order by abs(earlier.cost::double precision / nullif(earlier.seasonal_expected, 0) - 1)
+                    ) filter (where earlier.seasonal_expected <> 0) as pooled_mad,
+                    avg(
+                        abs(earlier.cost::double precision / nullif(earlier.seasonal_expected, 0) - 1)
+                        order by earlier.hour
+                    ) filter (where earlier.seasonal_expected <> 0) as pooled_mean_deviation,
+                    percentile_cont(0.5) within group (
+                        order by abs(earlier.cost::double precision - earlier.seasonal_expected)
+                            / sqrt(abs(earlier.seasonal_expected))
+                    ) filter (where earlier.seasonal_expected <> 0) as root_mad,
+                    avg(
+                        abs(earlier.cost::double precision - earlier.seasonal_expected)
+                            / sqrt(abs(earlier.seasonal_expected))
+                        order by earlier.hour
+                    ) filter (where earlier.seasonal_expected <> 0) as root_mean_deviation
+                from sentinel_data.service_hourly_cost as earlier
+                where earlier.service = touched.service
+                    and earlier.hour >= touched.hour - interval '7 days'
+                    and earlier.hour < touched.hour
+            ) as week
+            cross join lateral (
+                select
+                    count(peer.seasonal_ratio) as ratio_count,
+                    percentile_cont(0.5) within group (order by peer.seasonal_ratio) as shape,
+                    percentile_cont(0.5) within group (
+                        order by abs(peer.cost::double precision - peer.seasonal_expected)
+                    ) as mad,
+                    avg(abs(peer.cost::double precision - peer.seasonal_expected) order by peer.hour)
+                        as mean_deviation
+                from sentinel_data.service_hourly_cost as peer
+                where peer.service = touched.service
+                    -- The same hour of day, 1 to 28 days before; of those, the same kind of day.
+                    and peer.hour = any (
+                        array(
+                            select touched.hour - days_back * interval '1 day'
+                            from generate_series(1, 28) as days_back
+                        )
+                    )
+                    and extract(hour from peer.hour at time zone 'UTC')::integer = touched.hour_of_day
+                    and (extract(isodow from peer.hour at time zone 'UTC') in (6, 7)) = touched.weekend
+            ) as period
+            cross join lateral (
+                select
+                    percentile_cont(0.5) within group (
+                        order by recent.cost::double precision / recent.seasonal_shape
+                    ) filter (where recent.seasonal_shape is not null) as level
+                from sentinel_data.service_hourly_cost as recent
+                where recent.service = touched.service
+                    and recent.hour >= touched.hour - interval '1 day'
+                    and recent.hour < touched.hour
+            ) as day
+        )
+        update sentinel_data.service_hourly_cost as target
+        set baseline_count = computed.baseline_count,
+            baseline_mean = computed.baseline_mean::double precision,
+            baseline_stddev = computed.baseline_stddev::double precision,
+            seasonal_ratio = computed.ratio,
+            seasonal_count = computed.seasonal_count,
+            seasonal_shape = computed.shape,
+            seasonal_expected = computed.expected,
+            seasonal_spread = greatest(
+                abs(computed.expected) * case
+                    when computed.pooled_mad > 0 then 1.4826 * computed.pooled_mad
+                    else 1.2533 * computed.pooled_mean_deviation
+                end,
+                case
+                    when computed.period_mad > 0 then 1.4826 * computed.period_mad
+                    else 1.2533 * computed.period_mean_deviation
+                end,
+                sqrt(abs(computed.expected)) * case
+                    when computed.root_mad > 0 then 1.4826 * computed.root_mad
+                    else 1.2533 * computed.root_mean_deviation
+                end
+            )
+        from computed
+        where target.service = computed.service
+            and target.hour = computed.hour;
+        return;
+    end if;
+    with span as (
+        select
+            rollup.service,
+            rollup.hour,
+            rollup.cost,
+            rollup.cost::double precision as cost_value,
+            rollup.hour >= changed.first_hour as target,
+            changed.first_hour,
+            extract(hour from rollup.hour at time zone 'UTC')::integer as hour_of_day,
+            extract(isodow from rollup.hour at time zone 'UTC') in (6, 7) as weekend,
+            rollup.baseline_count,
+            rollup.baseline_mean,
+            rollup.baseline_stddev,
+            rollup.seasonal_ratio,
+            rollup.seasonal_count,
+            rollup.seasonal_shape,
+            rollup.seasonal_expected
+        from unnest(services, first_hours, last_hours) as changed (service, first_hour, last_hour)
+        cross join lateral (
+            select
+                stored.service,
+                stored.hour,
+                stored.cost,
+                stored.baseline_count,
+                stored.baseline_mean,
+                stored.baseline_stddev,
+                stored.seasonal_ratio,
+                stored.seasonal_count,
+                stored.seasonal_shape,
+                stored.seasonal_expected
+            from sentinel_data.service_hourly_cost as stored
+            where stored.service = changed.service
+                and stored.hour >= changed.first_hour - interval '28 days'
+                and stored.hour <= changed.last_hour + interval '64 days'
+            offset 0
+        ) as rollup
+    ),
+    -- Stage 1: the trailing week and each hour's ratio to it (stored before the range).
+    weekly as (
+        select
+            span.service,
+            span.hour,
+            span.cost_value,
+            span.target,
+            span.first_hour,
+            span.hour_of_day,
+            span.weekend,
+            span.seasonal_count,
+            span.seasonal_shape,
+            span.seasonal_expected,
+            case when span.target then count(*) over trailing_week else span.baseline_count end
+                as baseline_count,
+            case
+                when span.target then (avg(span.cost) over trailing_week)::double precision
+                else span.baseline_mean
+            end as baseline_mean,
+            case
+                when span.target then (stddev_pop(span.cost) over trailing_week)::double precision
+                else span.baseline_stddev
+            end as baseline_stddev,
+            case
+                when span.target
+                    then span.cost_value / nullif(avg(span.cost) over trailing_week, 0)::double precision
+                else span.seasonal_ratio
+            end as ratio
+        from span
+        window trailing_week as (
+            partition by span.service
+            order by span.hour
+            range between interval '7 days' preceding and interval '1 microsecond' preceding
+        )
+    ),
+    -- Stage 2: the shape, the median ratio of the same hours in the 28 days before.
+    comparable as (
+        select
+            weekly.service,
+            weekly.hour,
+            weekly.cost_value,
+            weekly.target,
+            weekly.first_hour,
+            weekly.hour_of_day,
+            weekly.weekend,
+            weekly.seasonal_count,
+            weekly.seasonal_shape,
+            weekly.seasonal_expected,
+            weekly.baseline_count,
+            weekly.baseline_mean,
+            weekly.baseline_stddev,
+            weekly.ratio,
+            array_agg(weekly.ratio) filter (where weekly.ratio is not null) over same_period as ratios
+        from weekly
+        window same_period as (
+            partition by weekly.service, weekly.hour_of_day, weekly.weekend
+            order by weekly.hour
+            range between interval '28 days' preceding and interval '1 microsecond' preceding
+        )
+    ),
+    shaped as (
+        select
+            comparable.service,
+            comparable.hour,
+            comparable.cost_value,
+            comparable.target,
+            comparable.first_hour,
+            comparable.hour_of_day,
+            comparable.weekend,
+            comparable.seasonal_expected,
+            comparable.baseline_count,
+            comparable.baseline_mean,
+            comparable.baseline_stddev,
+            comparable.ratio,
+            case
+                when comparable.target then coalesce(cardinality(comparable.ratios), 0)::bigint
+                else comparable.seasonal_count
+            end as seasonal_count,
+            case when comparable.target then nullif(shape.median, 0) else comparable.seasonal_shape end
+                as shape
+        from comparable
+        cross join lateral (
+            select percentile_cont(0.5) within group (order by ratio.value) as median
+            from unnest(case when comparable.target then comparable.ratios end) as ratio (value)
+        ) as shape
+    ),
+    -- Stage 3: the level, the median deseasonalized cost of the day before.
+    leveled as (
+        select
+            shaped.service,
+            shaped.hour,
+            shaped.cost_value,
+            shaped.target,
+            shaped.first_hour,
+            shaped.hour_of_day,
+            shaped.weekend,
+            shaped.seasonal_expected,
+            shaped.baseline_count,
+            shaped.baseline_mean,
+            shaped.baseline_stddev,
+            shaped.ratio,
+            shaped.seasonal_count,
+            shaped.shape,
+            array_agg(shaped.cost_value / shaped.shape) filter (where shaped.shape is not null) over recent
+                as levels
+        from shaped
+        where shaped.hour >= shaped.first_hour - interval '1 day'
+        window recent as (
+            partition by shaped.service
+            order by shaped.hour
+            range between interval '1 day' preceding and interval '1 microsecond' preceding
+        )
+    ),
+    -- Stage 4: the residuals behind the spread; the expected values before the range are stored.
+    expected as (
+        select
+            shaped.service,
+            shaped.hour,
+            shaped.cost_value,
+            false as target,
+            shaped.first_hour,
+            shaped.hour_of_day,
+            shaped.weekend,
+            shaped.baseline_count,
+            shaped.baseline_mean,
+            shaped.baseline_stddev,
+            shaped.ratio,
+            shaped.seasonal_count,
+            shaped.shape,
+            shaped.seasonal_expected as expected
+        from shaped
+        where not shaped.target
+        union all
+        select
+            leveled.service,
+            leveled.hour,
+            leveled.cost_value,
+            true as target,
+            leveled.first_hour,
+            leveled.hour_of_day,
+            leveled.weekend,
+            leveled.baseline_count,
+            leveled.baseline_mean,
+            leveled.baseline_stddev,
+            leveled.ratio,
+            leveled.seasonal_count,
+            leveled.shape,
+            leveled.shape * level.median as expected
+        from leveled
+        cross join lateral (
+            select percentile_cont(0.5) within group (order by recent.value) as median
+            from unnest(leveled.levels) as recent (value)
+        ) as level
+        where leveled.target
+    ),
+    residuals as (
+        select
+            expected.service,
+            expected.hour,
+            expected.target,
+            expected.baseline_count,
+            expected.baseline_mean,
+            expected.baseline_stddev,
+            expected.ratio,
+            expected.seasonal_count,
+            expected.shape,
+            expected.expected,
+            array_agg(abs(expected.cost_value / nullif(expected.expected, 0) - 1))
+                filter (where expected.expected <> 0) over spread_window as deviations,
+            array_agg(abs(expected.cost_value - expected.expected)) over same_period as period_deviations,
+            array_agg(abs(expected.cost_value - expected.expected) / sqrt(abs(expected.expected)))
+                filter (where expected.expected <> 0) over spread_window as root_deviations
+        from expected
+        window
+            spread_window as (
+                partition by expected.service
+                order by expected.hour
+                range between interval '7 days' preceding and interval '1 microsecond' preceding
+            ),
+            same_period as (
+                partition by expected.service, expected.hour_of_day, expected.weekend
+                order by expected.hour
+                range between interval '28 days' preceding and interval '1 microsecond' preceding
+            )
+    ),
+    computed as (
+        select
+            residuals.service,
+            residuals.hour,
+            residuals.baseline_count,
+            residuals.baseline_mean,
+            residuals.baseline_stddev,
+            residuals.ratio,
+            residuals.seasonal_count,
+            residuals.shape,
+            residuals.expected,
+            greatest(
+                abs(residuals.expected) * case
+                    when pooled.mad > 0 then 1.4826 * pooled.mad
+                    else 1.2533 * pooled.mean_deviation
+                end,
+                case
+                    when period.mad > 0 then 1.4826 * period.mad
+                    else 1.2533 * period.mean_deviation
+                end,
+                sqrt(abs(residuals.expected)) * case
+                    when root.mad > 0 then 1.4826 * root.mad
+                    else 1.2533 * root.mean_deviation
+                end
+            ) as spread
+        from residuals
+        cross join lateral (
+            select
+                percentile_cont(0.5) within group (order by deviation.value) as mad,
+                avg(deviation.value) as mean_deviation
+            from unnest(residuals.deviations) as deviation (value)
+        ) as pooled
+        cross join lateral (
+            select
+                percentile_cont(0.5) within group (order by deviation.value) as mad,
+                avg(deviation.value) as mean_deviation
+            from unnest(residuals.period_deviations) as deviation (value)
+        ) as period
+        cross join lateral (
+            select
+                percentile_cont(0.5) within group (order by deviation.value) as mad,
+                avg(deviation.value) as mean_deviation
+            from unnest(residuals.root_deviations) as deviation (value)
+        ) as root
+        where residuals.target
+    )
+    update sentinel_data.service_hourly_cost as target
+    set baseline_count = computed.baseline_count,
+        baseline_mean = computed.baseline_mean,
+        baseline_stddev = computed.baseline_stddev,
+        seasonal_ratio = computed.ratio,
+        seasonal_count = computed.seasonal_count,
+        seasonal_shape = computed.shape,
+        seasonal_expected = computed.expected,
+        seasonal_spread = computed.spread
+    from computed
+    where target.service = computed.service
+        and target.hour = computed.hour;
+end
+$$;
+
+comment on function sentinel_data.refresh_baselines(text[], timestamptz[], timestamptz[]) is
+    'Recomputes the trailing and seasonal baselines of service_hourly_cost for each service from first_hour to last_hour + 64 days (seasonal spread as in 0011).';
+
+comment on column sentinel_data.service_hourly_cost.seasonal_spread is
+    'greatest(|expected| * robust spread of the last 7 days'' relative residuals, sqrt(|expected|) * robust spread of their residuals / sqrt(|expected|), robust spread of the same hours'' absolute residuals over 28 days).';
+
+-- The stored spreads of every hour follow the new expression.
+-- In a do block: a bare select would print its (empty) result at every `sentinel migrate`.
+do $$
+begin
+    perform sentinel_data.refresh_baselines(
+        array_agg(span.service), array_agg(span.first_hour), array_agg(span.last_hour)
+    )
+    from (
+        select
+            service,
+            min(hour) as first_hour,
+            max(hour) as last_hour
+        from sentinel_data.service_hourly_cost
+        group by service
+    ) as span;
+end
+$$;
