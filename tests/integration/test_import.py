@@ -363,6 +363,19 @@ def test_truncated_parquet(clean, tmp_path):
     assert error.file == "cut.parquet"
 
 
+def test_parquet_error_names_the_row_past_the_first_batch(clean, tmp_path):
+    table = pq.read_table(CUR_PARQUET)
+    table = pa.concat_tables([table] * 60)  # 18,000 rows: more than one batch
+    at = table.column_names.index("line_item_unblended_cost")
+    costs = table.column(at).to_pylist()
+    costs[17_000] = float("inf")
+    out = tmp_path / "inf.parquet"
+    pq.write_table(table.set_column(at, "line_item_unblended_cost", pa.array(costs)), out)
+    error = refused(clean, out)
+    assert (error.file, error.column) == ("inf.parquet", "line_item_unblended_cost")
+    assert "row 17001: the cost inf is not finite" in str(error)
+
+
 def test_upload_and_history(client, clean):
     response = client.post(
         "/api/v1/billing/import?filename=oct.parquet", content=CUR_PARQUET.read_bytes()

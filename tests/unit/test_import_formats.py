@@ -128,6 +128,13 @@ def _objects(tags: pa.Array) -> list[dict | None]:
     return [None if t is None else json.loads(t) for t in tags.to_pylist()]
 
 
+def test_tags_from_columns_trims_and_skips_blank_values():
+    tags = base.tags_from_columns(
+        {"a": pa.array(["  ", " x ", "", None]), "b": pa.array(["", "", "\t", "y"])}, 4
+    )
+    assert _objects(tags) == [None, {"a": "x"}, None, {"b": "y"}]
+
+
 def test_tags_from_columns_many_columns_and_values():
     # 24 columns of 10 values and absent: 11**24 combinations do not fit an int64, so the
     # combination numbers are renumbered on the way; every row must still get its own tags.

@@ -302,31 +302,42 @@ def _squash(raw: str) -> str:
 
 
 def tags_from_columns(columns: dict[str, pa.Array], rows: int) -> pa.Array:
-    """A JSON object per row from one column per tag key; empty values are left out.
+    """A JSON object per row from one column per tag key; blank values are left out.
 
     Tag columns repeat a handful of values, and their combinations repeat too: each row gets
     the number of its combination, and json.dumps runs once per combination (exact escaping,
     no per-row Python). Joining strings element-wise over a dozen columns cost more than the
-    rest of a batch's mapping.
+    rest of a batch's mapping; values are trimmed once per distinct value, not per row.
     """
     if not columns:
         return pa.nulls(rows, pa.string())
     combination, bound = pa.repeat(_int(0), rows), 1
+    codes, lookups = [], []
     for values in columns.values():
-        # 0 = no value, i + 1 = the i-th distinct value.
-        encoded = values.dictionary_encode()
-        width = len(encoded.dictionary) + 1
-        code = pc.add(pc.fill_null(pc.cast(encoded.indices, pa.int64()), -1), _int(1))
+        if isinstance(values, pa.ChunkedArray):
+            values = values.combine_chunks()
+        encoded = values if pa.types.is_dictionary(values.type) else values.dictionary_encode()
+        # Code 0: no value (null or blank); code i + 1: the i-th distinct value.
+        lookup = pa.concat_arrays([pa.nulls(1, pa.string()), text(encoded.dictionary)])
+        width = len(lookup)
+        numbers = pa.array(range(width), pa.int64())
+        code_of_entry = pc.if_else(pc.is_null(lookup), _int(0), numbers).slice(1)
+        code = pc.fill_null(code_of_entry.take(encoded.indices), _int(0))
         if bound * width >= 1 << 62:
             # Renumber the combinations seen so far: at most one per row.
             combination, bound = pc.cast(combination.dictionary_encode().indices, pa.int64()), rows
         # Checked: an overflow would silently give two combinations one number.
         combination = pc.add_checked(pc.multiply_checked(combination, _int(width)), code)
         bound *= width
+        codes.append(code)
+        lookups.append(lookup)
     renumbered = combination.dictionary_encode()
     # The first row of each combination (the dictionary keeps the order of first appearance).
     first_rows = pc.index_in(renumbered.dictionary, value_set=combination)
-    samples = [values.take(first_rows).to_pylist() for values in columns.values()]
+    samples = [
+        lookup.take(code.take(first_rows)).to_pylist()
+        for code, lookup in zip(codes, lookups, strict=True)
+    ]
     objects = []
     for members in zip(*samples, strict=True):
         found = {
