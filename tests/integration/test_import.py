@@ -363,17 +363,33 @@ def test_truncated_parquet(clean, tmp_path):
     assert error.file == "cut.parquet"
 
 
-def test_parquet_error_names_the_row_past_the_first_batch(clean, tmp_path):
-    table = pq.read_table(CUR_PARQUET)
-    table = pa.concat_tables([table] * 60)  # 18,000 rows: more than one batch
-    at = table.column_names.index("line_item_unblended_cost")
-    costs = table.column(at).to_pylist()
-    costs[17_000] = float("inf")
-    out = tmp_path / "inf.parquet"
-    pq.write_table(table.set_column(at, "line_item_unblended_cost", pa.array(costs)), out)
+@pytest.mark.parametrize(
+    ("changes", "column", "message"),
+    [
+        ({"line_item_unblended_cost": float("inf")}, "line_item_unblended_cost", "the cost inf"),
+        # Text is read as a dictionary holding every row's values: the row must still be right.
+        (
+            {"product_product_name": " ", "line_item_product_code": ""},
+            "product_product_name",
+            "the service is missing",
+        ),
+    ],
+    ids=["cost", "text"],
+)
+def test_parquet_error_names_the_row_past_the_first_batch(
+    clean, tmp_path, changes, column, message
+):
+    table = pa.concat_tables([pq.read_table(CUR_PARQUET)] * 60)  # 18,000 rows: two batches
+    for name, value in changes.items():
+        at = table.column_names.index(name)
+        values = table.column(at).to_pylist()
+        values[17_000] = value
+        table = table.set_column(at, name, pa.array(values, table.schema.field(name).type))
+    out = tmp_path / "bad.parquet"
+    pq.write_table(table, out)
     error = refused(clean, out)
-    assert (error.file, error.column) == ("inf.parquet", "line_item_unblended_cost")
-    assert "row 17001: the cost inf is not finite" in str(error)
+    assert (error.file, error.column) == ("bad.parquet", column)
+    assert f"row 17001: {message}" in str(error)
 
 
 def test_upload_and_history(client, clean):

@@ -122,10 +122,20 @@ def first_true(mask: pa.Array) -> int | None:
     return pc.index(pc.fill_null(mask, False), pa.scalar(True, pa.bool_())).as_py()
 
 
+def dense(column: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """One contiguous array of plain values (Parquet text arrives dictionary-encoded)."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    return column.dictionary_decode() if pa.types.is_dictionary(column.type) else column
+
+
 def text(column: pa.Array | pa.ChunkedArray) -> pa.Array:
     """The column as strings, blank values as null."""
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks()
+    if pa.types.is_dictionary(column.type):
+        # Trimmed once per distinct value, then spread over the rows.
+        return text(column.dictionary).take(column.indices)
     if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
         column = pc.cast(column, pa.string())
     trimmed = pc.utf8_trim_whitespace(column)
@@ -169,8 +179,7 @@ def account(values: pa.Array, column: str, position: Position) -> pa.Array:
 
 def cost(column: pa.Array | pa.ChunkedArray, name: str, position: Position) -> pa.Array:
     """Amounts as exact decimal text (CSV) or as the file's numbers (Parquet), all finite."""
-    if isinstance(column, pa.ChunkedArray):
-        column = column.combine_chunks()
+    column = dense(column)
     if (index := first_true(pc.is_null(column))) is not None:
         raise position.error(index, name, "the cost is missing")
     if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
@@ -241,8 +250,9 @@ def parse_date(value: Any, formats: Sequence[str] = ()) -> date:
 def timestamps(
     column: pa.Array | pa.ChunkedArray, name: str, position: Position, formats: Sequence[str] = ()
 ) -> pa.Array:
-    if isinstance(column, pa.ChunkedArray):
-        column = column.combine_chunks()
+    # Plain values: a Parquet dictionary also holds values of rows outside this batch, and a
+    # bad one must be reported at its own row.
+    column = dense(column)
     if (index := first_true(pc.is_null(column))) is not None:
         raise position.error(index, name, "the timestamp is missing")
     if pa.types.is_timestamp(column.type):
@@ -266,8 +276,9 @@ def timestamps(
 def dates(
     column: pa.Array | pa.ChunkedArray, name: str, position: Position, formats: Sequence[str] = ()
 ) -> pa.Array:
-    if isinstance(column, pa.ChunkedArray):
-        column = column.combine_chunks()
+    # Plain values: a Parquet dictionary also holds values of rows outside this batch, and a
+    # bad one must be reported at its own row.
+    column = dense(column)
     if (index := first_true(pc.is_null(column))) is not None:
         raise position.error(index, name, "the billing period is missing")
     if pa.types.is_timestamp(column.type):
