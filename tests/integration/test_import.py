@@ -3,6 +3,7 @@
 import asyncio
 import csv
 import gzip
+import json
 import zipfile
 from datetime import date
 from decimal import Decimal
@@ -10,6 +11,8 @@ from pathlib import Path
 
 import psycopg
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import pytest
 
@@ -191,6 +194,81 @@ def test_focus_billed_cost_total_exact(clean):
     assert first is True
 
 
+def focus_as_parquet(
+    out: Path, *, cost: pa.DataType, times: pa.DataType, ids: pa.DataType, tag_map: bool
+) -> Path:
+    """The FOCUS sample as a typed Parquet file: numbers, times, real nulls, tags."""
+    timestamps = ("ChargePeriodStart", "ChargePeriodEnd", "BillingPeriodStart", "BillingPeriodEnd")
+    table = pa_csv.read_csv(
+        FOCUS_CSV,
+        convert_options=pa_csv.ConvertOptions(
+            null_values=["NULL", ""],
+            strings_can_be_null=True,
+            column_types={
+                "BilledCost": cost,
+                "EffectiveCost": cost,
+                "ListCost": cost,
+                "BillingAccountId": ids,
+                "SubAccountId": ids,
+                **dict.fromkeys(timestamps, pa.timestamp(times.unit)),
+            },
+        ),
+    )
+    if times.tz:
+        for name in timestamps:
+            at = table.column_names.index(name)
+            table = table.set_column(at, name, pc.assume_timezone(table[name], times.tz))
+    if tag_map:
+        tags = [
+            None if text is None else list(json.loads(text).items())
+            for text in table["Tags"].to_pylist()
+        ]
+        at = table.column_names.index("Tags")
+        table = table.set_column(at, "Tags", pa.array(tags, pa.map_(pa.string(), pa.string())))
+    assert table["BilledCost"].type == cost
+    assert table["ChargePeriodStart"].type == times
+    assert table["Tags"].null_count == 86  # the sample's bare NULL tags, now real nulls
+    pq.write_table(table, out)
+    return out
+
+
+# As a FOCUS exporter writes it (decimal, UTC times, a tag map), and as a CSV converted with
+# type inference (double, zone-less times, account ids as integers, tags as JSON text).
+@pytest.mark.parametrize(
+    ("cost", "times", "ids", "tag_map"),
+    [
+        (pa.decimal128(24, 11), pa.timestamp("ms", tz="UTC"), pa.string(), True),
+        (pa.float64(), pa.timestamp("s"), pa.int64(), False),
+    ],
+    ids=["decimal-utc-map", "double-naive-text"],
+)
+def test_focus_parquet_typed_columns(clean, tmp_path, cost, times, ids, tag_map):
+    with FOCUS_CSV.open(newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    expected = sum((Decimal(r["BilledCost"]) for r in rows), Decimal(0))
+    tagged = sum(1 for r in rows if r["Tags"] != "NULL")
+    path = focus_as_parquet(
+        tmp_path / "focus.parquet", cost=cost, times=times, ids=ids, tag_map=tag_map
+    )
+    result = run_import(clean, path)
+    assert (result.format, result.status, result.row_count) == ("focus-parquet", "imported", 300)
+    assert result.billing_periods == [date(2024, 9, 1)]
+    assert result.billing_accounts == ["1234567890123"]
+    count, total, _ = totals(clean)
+    assert (count, total) == (len(rows), expected)
+    with psycopg.connect(clean) as conn:
+        stored_tags = conn.execute(
+            "select count(*) from sentinel.billing_line_items"
+            " where jsonb_typeof(tags) = 'object' and tags ? 'environment'"
+        ).fetchone()[0]
+        first = conn.execute(
+            "select \"timestamp\" = timestamptz '2024-09-18 22:00:00+00'"
+            " from sentinel.billing_line_items order by id limit 1"
+        ).fetchone()[0]
+    assert stored_tags == tagged
+    assert first is True
+
+
 def test_azure_ea_export(clean):
     result = run_import(clean, AZURE_CSV)
     assert (result.format, result.row_count) == ("azure-csv", 11)
@@ -283,6 +361,35 @@ def test_truncated_parquet(clean, tmp_path):
     out.write_bytes(CUR_PARQUET.read_bytes()[:30_000])
     error = refused(clean, out)
     assert error.file == "cut.parquet"
+
+
+@pytest.mark.parametrize(
+    ("changes", "column", "message"),
+    [
+        ({"line_item_unblended_cost": float("inf")}, "line_item_unblended_cost", "the cost inf"),
+        # Text is read as a dictionary holding every row's values: the row must still be right.
+        (
+            {"product_product_name": " ", "line_item_product_code": ""},
+            "product_product_name",
+            "the service is missing",
+        ),
+    ],
+    ids=["cost", "text"],
+)
+def test_parquet_error_names_the_row_past_the_first_batch(
+    clean, tmp_path, changes, column, message
+):
+    table = pa.concat_tables([pq.read_table(CUR_PARQUET)] * 60)  # 18,000 rows: two batches
+    for name, value in changes.items():
+        at = table.column_names.index(name)
+        values = table.column(at).to_pylist()
+        values[17_000] = value
+        table = table.set_column(at, name, pa.array(values, table.schema.field(name).type))
+    out = tmp_path / "bad.parquet"
+    pq.write_table(table, out)
+    error = refused(clean, out)
+    assert (error.file, error.column) == ("bad.parquet", column)
+    assert f"row 17001: {message}" in str(error)
 
 
 def test_upload_and_history(client, clean):

@@ -122,3 +122,51 @@ def test_timestamps_without_zone_are_utc():
         "2024-09-18T22:00:00+00:00",
         "2024-09-18T23:00:00+00:00",
     ]
+
+
+def _objects(tags: pa.Array) -> list[dict | None]:
+    return [None if t is None else json.loads(t) for t in tags.to_pylist()]
+
+
+def test_tags_from_columns_trims_and_skips_blank_values():
+    tags = base.tags_from_columns(
+        {"a": pa.array(["  ", " x ", "", None]), "b": pa.array(["", "", "\t", "y"])}, 4
+    )
+    assert _objects(tags) == [None, {"a": "x"}, None, {"b": "y"}]
+
+
+def test_tags_from_columns_many_columns_and_values():
+    # 24 columns of 10 values and absent: 11**24 combinations do not fit an int64, so the
+    # combination numbers are renumbered on the way; every row must still get its own tags.
+    rows = 60
+    columns = {
+        f"k{c}": pa.array(
+            [None if (r + c) % 11 == 10 else f"v{(r + 7 * c) % 10}" for r in range(rows)]
+        )
+        for c in range(24)
+    }
+    assert all(len(values.unique()) == 11 for values in columns.values())
+    expected = []
+    for r in range(rows):
+        found = {key: values[r].as_py() for key, values in columns.items() if values[r].is_valid}
+        expected.append(found or None)
+    assert _objects(base.tags_from_columns(columns, rows)) == expected
+
+
+def test_tags_from_map_like_a_dict():
+    maps = pa.array(
+        [[("a", 'x"\n'), ("b", "é")], [], None, [("c", None)], [("d", "z"), ("d", "w")]] * 2,
+        pa.map_(pa.string(), pa.string()),
+    )
+    for values in (maps, maps.slice(3), maps.slice(2, 5)):
+        expected = [dict(items) if items else None for items in values.to_pylist()]
+        assert _objects(base.tags_from_map(values)) == expected
+
+
+def test_zoned_times_are_written_as_utc_text():
+    paris = pa.array([0, 3_600_000], pa.timestamp("ms", tz="Europe/Paris"))
+    table = pa.table({"timestamp": paris, "n": pa.array([1, 2])})
+    assert base.to_csv(table).decode().splitlines() == [
+        '"1970-01-01 00:00:00.000Z",1',
+        '"1970-01-01 01:00:00.000Z",2',
+    ]

@@ -84,8 +84,7 @@ class Format:
                 base.text(values), self.tags_column, position, braces=self.tags_without_braces
             )
         return base.tags_from_columns(
-            {key: base.text(batch.column(name)) for key, name in self.tag_columns.items()},
-            batch.num_rows,
+            {key: batch.column(name) for key, name in self.tag_columns.items()}, batch.num_rows
         )
 
 
