@@ -152,25 +152,96 @@ def test_legacy_cur_csv_matches_parquet(clean, tmp_path, packing):
     assert (rows, cost) == (300, parquet_cost_total(CUR_PARQUET))
 
 
-def test_cur2_parquet_with_tag_map(clean, tmp_path):
-    table = pq.read_table(CUR_PARQUET)
+def cur2_from_athena(table: pa.Table) -> tuple[pa.Table, list[list[tuple[str, str]]]]:
+    """The legacy Athena layout as CUR 2.0 lays it out: tags in the resource_tags map, product
+    attributes (the product name among them) in the product map, no product_* name column."""
     tags = [
         [("user:Workload", w)] if w else []
         for w in table["resource_tags_user_workload"].to_pylist()
     ]
-    keep = [n for n in table.column_names if not n.startswith("resource_tags_")]
-    cur2 = table.select(keep).append_column(
-        "resource_tags", pa.array(tags, pa.map_(pa.string(), pa.string()))
+    products = [
+        [("product_name", name), ("region", region)]
+        for name, region in zip(
+            table["product_product_name"].to_pylist(),
+            table["product_region"].to_pylist(),
+            strict=True,
+        )
+    ]
+    keep = [
+        n
+        for n in table.column_names
+        if not n.startswith("resource_tags_") and n != "product_product_name"
+    ]
+    cur2 = (
+        table.select(keep)
+        .append_column("resource_tags", pa.array(tags, pa.map_(pa.string(), pa.string())))
+        .append_column("product", pa.array(products, pa.map_(pa.string(), pa.string())))
     )
-    path = tmp_path / "cur2.parquet"
-    pq.write_table(cur2, path)
-    result = run_import(clean, path)
-    assert (result.format, result.row_count) == ("aws-cur2-parquet", 300)
-    with psycopg.connect(clean) as conn:
+    return cur2, tags
+
+
+def services_and_tagged(url: str) -> tuple[list[tuple[str, int]], int]:
+    with psycopg.connect(url) as conn:
+        services = conn.execute(
+            "select service, count(*) from sentinel.billing_line_items group by 1 order by 1"
+        ).fetchall()
         tagged = conn.execute(
             "select count(*) from sentinel.billing_line_items where tags ? 'user:Workload'"
         ).fetchone()[0]
+    return services, tagged
+
+
+def test_cur2_parquet_with_tag_and_product_maps(clean, tmp_path):
+    run_import(clean, CUR_PARQUET)
+    legacy_services, _ = services_and_tagged(clean)
+    cur2, tags = cur2_from_athena(pq.read_table(CUR_PARQUET))
+    path = tmp_path / "cur2.parquet"
+    pq.write_table(cur2, path)
+    # The same rows from CUR 2.0 replace the legacy import (same payer and period).
+    result = run_import(clean, path)
+    assert (result.format, result.row_count) == ("aws-cur2-parquet", 300)
+    services, tagged = services_and_tagged(clean)
+    # Services keep their product names (not product codes such as AmazonEC2).
+    assert services == legacy_services
     assert tagged == sum(1 for t in tags if t)
+
+
+def test_cur2_csv_reads_the_product_name_from_its_json_text(clean, tmp_path):
+    run_import(clean, CUR_PARQUET)
+    legacy_services, _ = services_and_tagged(clean)
+    cur2, tags = cur2_from_athena(pq.read_table(CUR_PARQUET))
+    # CUR 2.0 in CSV writes its map columns as JSON object text.
+    as_json = {
+        name: pa.array(
+            [None if m is None else json.dumps(dict(m)) for m in cur2[name].to_pylist()]
+        )
+        for name in ("resource_tags", "product")
+    }
+    for name, values in as_json.items():
+        cur2 = cur2.set_column(cur2.schema.get_field_index(name), name, values)
+    path = tmp_path / "cur2.csv"
+    pa_csv.write_csv(cur2, path)
+    result = run_import(clean, path)
+    assert (result.format, result.row_count) == ("aws-cur2-csv", 300)
+    services, tagged = services_and_tagged(clean)
+    assert services == legacy_services
+    assert tagged == sum(1 for t in tags if t)
+
+
+def test_cur2_product_text_that_is_not_json_names_line_and_column(clean, tmp_path):
+    cur2, _ = cur2_from_athena(pq.read_table(CUR_PARQUET).slice(0, 5))
+    products = ['{"product_name": "Amazon S3"}'] * 5
+    products[3] = "product_name=Amazon S3"
+    cur2 = cur2.set_column(cur2.schema.get_field_index("product"), "product", pa.array(products))
+    cur2 = cur2.set_column(
+        cur2.schema.get_field_index("resource_tags"), "resource_tags", pa.array(["{}"] * 5)
+    )
+    path = tmp_path / "cur2.csv"
+    pa_csv.write_csv(cur2, path)
+    with pytest.raises(ExportError) as refused:
+        run_import(clean, path)
+    assert (refused.value.line, refused.value.column) == (5, "product")
+    assert totals(clean)[0] == 0
 
 
 def test_focus_billed_cost_total_exact(clean):

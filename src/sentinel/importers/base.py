@@ -381,6 +381,31 @@ def tags_from_json(
     return per_value(column, checked, pa.string(), name=name, position=position, what="tags")
 
 
+def map_value(
+    column: pa.Array | pa.ChunkedArray, key: str, name: str, position: Position
+) -> pa.Array:
+    """The value of key in a map<string, string> column, or in a column of JSON object text
+    (CSV), per row; null where the key is missing."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    if pa.types.is_map(column.type):
+        return pc.map_lookup(column, _text(key), "first")
+
+    def convert(value: str) -> str | None:
+        try:
+            parsed = json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise ValueError(exc.msg) from None
+        if not isinstance(parsed, dict):
+            raise ValueError("not a JSON object")
+        found = parsed.get(key)
+        return None if found is None else str(found)
+
+    return per_value(
+        text(column), convert, pa.string(), name=name, position=position, what="the map"
+    )
+
+
 def tags_from_map(column: pa.Array | pa.ChunkedArray) -> pa.Array:
     """A map<string, string> column (CUR 2.0 and FOCUS Parquet) as JSON object text.
 

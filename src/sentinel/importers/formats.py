@@ -20,14 +20,14 @@ class Format:
     columns: dict[str, str]  # role -> column name in this file
     tag_columns: dict[str, str] = field(default_factory=dict)  # tag key -> column name
     tags_column: str | None = None  # one column holding all tags (JSON text or a map)
+    product_column: str | None = None  # CUR 2.0: product attributes (JSON text or a map)
     tags_without_braces: bool = False
     date_formats: Sequence[str] = ()
     null_values: list[str] = field(default_factory=lambda: [""])
 
     def wanted(self) -> list[str]:
         names = [*self.columns.values(), *self.tag_columns.values()]
-        if self.tags_column:
-            names.append(self.tags_column)
+        names += [name for name in (self.tags_column, self.product_column) if name]
         return list(dict.fromkeys(names))
 
     def map(self, batch: pa.RecordBatch, position: Position) -> dict[str, pa.Array]:
@@ -41,9 +41,17 @@ class Format:
             values = raw(role)
             return None if values is None else base.text(values)
 
+        # CUR 2.0 moved the product name into its product map; the product code (AmazonEC2)
+        # is the last resort, so that a switch from legacy CUR keeps a service's name.
+        product_name = None
+        if self.product_column:
+            product = batch.column(self.product_column)
+            product_name = base.text(
+                base.map_value(product, "product_name", self.product_column, position)
+            )
         service_role = "service" if "service" in col else "service_code"
         service = base.service(
-            base.coalesce(txt("service"), txt("service_code")),
+            base.coalesce(txt("service"), product_name, txt("service_code")),
             col.get(service_role, "service"),
             position,
         )
@@ -189,7 +197,12 @@ def detect(file: str, header: Sequence[str], container: str) -> Format:
         # flattens them into resource_tags_user_<key> columns.
         if "resource_tags" in found:
             _require(file, roles, "an AWS CUR 2.0", {r: CUR_SNAKE[r] for r in _ALWAYS})
-            return Format(f"aws-cur2-{kind}", roles, tags_column=found["resource_tags"])
+            return Format(
+                f"aws-cur2-{kind}",
+                roles,
+                tags_column=found["resource_tags"],
+                product_column=found.get("product"),
+            )
         _require(file, roles, "an AWS CUR (Athena layout)", {r: CUR_SNAKE[r] for r in _ALWAYS})
         tags = {
             name.removeprefix("resource_tags_"): name
