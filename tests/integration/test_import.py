@@ -212,9 +212,7 @@ def test_cur2_csv_reads_the_product_name_from_its_json_text(clean, tmp_path):
     cur2, tags = cur2_from_athena(pq.read_table(CUR_PARQUET))
     # CUR 2.0 in CSV writes its map columns as JSON object text.
     as_json = {
-        name: pa.array(
-            [None if m is None else json.dumps(dict(m)) for m in cur2[name].to_pylist()]
-        )
+        name: pa.array([None if m is None else json.dumps(dict(m)) for m in cur2[name].to_pylist()])
         for name in ("resource_tags", "product")
     }
     for name, values in as_json.items():
