@@ -198,11 +198,23 @@ async def _import(url: str, files: list[Path], console: Console) -> int:
                     + (f", replaced {result.replaced_rows:,}" if result.replaced_rows else "")
                     + (f" (same as import {result.unchanged_of})" if result.unchanged_of else "")
                 )
-    seconds = time.perf_counter() - started
-    console.print(
-        f"imported {len(files)} file(s): {stored:,} rows stored, {replaced:,} replaced, "
-        f"{unchanged} unchanged, in {seconds:.1f} s ({stored / seconds:,.0f} rows/s)"
-    )
+        seconds = time.perf_counter() - started
+        console.print(
+            f"imported {len(files)} file(s): {stored:,} rows stored, {replaced:,} replaced, "
+            f"{unchanged} unchanged, in {seconds:.1f} s ({stored / seconds:,.0f} rows/s)"
+        )
+        if stored or replaced:
+            # The detectors' stored baselines of the imported hours are stale now; bringing
+            # them up to date here costs the wait where the user expects one (an import), not
+            # at the first detection call.
+            began = time.perf_counter()
+            with console.status("refreshing the detectors' stored baselines"):
+                services = await queries.refresh_baselines(conn)
+                await conn.commit()
+            console.print(
+                f"refreshed the stored baselines of {services} service(s) "
+                f"in {time.perf_counter() - began:.1f} s"
+            )
     return 0
 
 

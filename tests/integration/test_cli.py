@@ -180,3 +180,57 @@ def test_migrate_as_a_user_who_may_not_create_roles_says_so(env, new_database, c
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute(sql.SQL("drop owned by {}").format(sql.Identifier(role)))
             conn.execute(sql.SQL("drop role {}").format(sql.Identifier(role)))
+
+
+DATA = Path(__file__).parents[1] / "data"
+
+
+@pytest.fixture
+def no_imports(database_url: str) -> str:
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(
+            "truncate sentinel_data.billing_record, sentinel_data.billing_import restart identity"
+        )
+    return database_url
+
+
+def test_import_stores_the_files_then_refreshes_the_baselines(env, no_imports: str, capsys):
+    files = [str(DATA / "cur_legacy_oct2018_300.csv"), str(DATA / "focus_sample_300.csv")]
+
+    assert main(["import", *files]) == 0
+
+    out = capsys.readouterr().out
+    assert "cur_legacy_oct2018_300.csv: aws-cur-csv, imported, 300 rows" in out
+    assert "imported 2 file(s): 600 rows stored, 0 replaced, 0 unchanged" in out
+    services = count(
+        no_imports, "select count(distinct service) from sentinel.service_hourly_costs"
+    )
+    assert f"refreshed the stored baselines of {services} service(s)" in out
+    assert count(no_imports) == 600
+    # Nothing is left for the first detection call to refresh.
+    assert count(no_imports, "select count(*) from sentinel.stale_baselines") == 0
+
+    # The same files again: nothing stored, nothing to refresh.
+    assert main(["import", *files]) == 0
+    out = capsys.readouterr().out
+    assert "0 rows stored, 0 replaced, 2 unchanged" in out
+    assert "refreshed" not in out
+
+
+def test_import_refuses_a_bad_file_and_stores_nothing_from_it(env, no_imports, tmp_path, capsys):
+    lines = (DATA / "focus_sample_300.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    cost = header.index('"BilledCost"')
+    cells = lines[5].split(",")
+    cells[cost] = "lots"
+    lines[5] = ",".join(cells)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join(lines) + "\n")
+
+    assert main(["import", str(bad)]) == 1
+
+    out = capsys.readouterr().out
+    assert "refused:" in out
+    assert "bad.csv, line 6, column BilledCost" in out
+    assert "nothing from bad.csv was stored" in out
+    assert count(no_imports) == 0
