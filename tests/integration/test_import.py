@@ -191,37 +191,26 @@ def services_and_tagged(url: str) -> tuple[list[tuple[str, int]], int]:
     return services, tagged
 
 
-def test_cur2_parquet_with_tag_and_product_maps(clean, tmp_path):
+@pytest.mark.parametrize("container", ["parquet", "csv"])
+def test_cur2_keeps_tags_and_the_product_name_of_its_maps(clean, tmp_path, container):
     run_import(clean, CUR_PARQUET)
     legacy_services, _ = services_and_tagged(clean)
     cur2, tags = cur2_from_athena(pq.read_table(CUR_PARQUET))
-    path = tmp_path / "cur2.parquet"
-    pq.write_table(cur2, path)
+    path = tmp_path / f"cur2.{container}"
+    if container == "parquet":
+        pq.write_table(cur2, path)
+    else:
+        # CUR 2.0 in CSV writes its map columns as JSON object text.
+        for name in ("resource_tags", "product"):
+            maps = cur2[name].to_pylist()
+            text = pa.array([None if m is None else json.dumps(dict(m)) for m in maps])
+            cur2 = cur2.set_column(cur2.schema.get_field_index(name), name, text)
+        pa_csv.write_csv(cur2, path)
     # The same rows from CUR 2.0 replace the legacy import (same payer and period).
     result = run_import(clean, path)
-    assert (result.format, result.row_count) == ("aws-cur2-parquet", 300)
+    assert (result.format, result.row_count) == (f"aws-cur2-{container}", 300)
     services, tagged = services_and_tagged(clean)
     # Services keep their product names (not product codes such as AmazonEC2).
-    assert services == legacy_services
-    assert tagged == sum(1 for t in tags if t)
-
-
-def test_cur2_csv_reads_the_product_name_from_its_json_text(clean, tmp_path):
-    run_import(clean, CUR_PARQUET)
-    legacy_services, _ = services_and_tagged(clean)
-    cur2, tags = cur2_from_athena(pq.read_table(CUR_PARQUET))
-    # CUR 2.0 in CSV writes its map columns as JSON object text.
-    as_json = {
-        name: pa.array([None if m is None else json.dumps(dict(m)) for m in cur2[name].to_pylist()])
-        for name in ("resource_tags", "product")
-    }
-    for name, values in as_json.items():
-        cur2 = cur2.set_column(cur2.schema.get_field_index(name), name, values)
-    path = tmp_path / "cur2.csv"
-    pa_csv.write_csv(cur2, path)
-    result = run_import(clean, path)
-    assert (result.format, result.row_count) == ("aws-cur2-csv", 300)
-    services, tagged = services_and_tagged(clean)
     assert services == legacy_services
     assert tagged == sum(1 for t in tags if t)
 
