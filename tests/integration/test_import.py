@@ -5,7 +5,7 @@ import csv
 import gzip
 import json
 import zipfile
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -58,6 +58,20 @@ def totals(url: str) -> tuple[int, Decimal | None, int]:
         ).fetchone()
         imports = conn.execute("select count(*) from sentinel.imports").fetchone()[0]
     return rows, cost, imports
+
+
+def focus_sample() -> tuple[list[dict], Decimal]:
+    """The FOCUS sample's rows and their exact BilledCost total."""
+    with FOCUS_CSV.open(newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    return rows, sum((Decimal(r["BilledCost"]) for r in rows), Decimal(0))
+
+
+def first_stored_time(url: str) -> datetime:
+    with psycopg.connect(url) as conn:
+        return conn.execute(
+            'select "timestamp" from sentinel.billing_line_items order by id limit 1'
+        ).fetchone()[0]
 
 
 def parquet_cost_total(path: Path) -> Decimal:
@@ -232,24 +246,19 @@ def test_cur2_product_text_that_is_not_json_names_line_and_column(clean, tmp_pat
 
 
 def test_focus_billed_cost_total_exact(clean):
-    with FOCUS_CSV.open(newline="") as stream:
-        rows = list(csv.DictReader(stream))
-    expected = sum((Decimal(r["BilledCost"]) for r in rows), Decimal(0))
+    rows, expected = focus_sample()
     result = run_import(clean, FOCUS_CSV)
     assert (result.format, result.row_count) == ("focus-csv", len(rows))
     count, cost, _ = totals(clean)
     assert (count, cost) == (len(rows), expected)
     with psycopg.connect(clean) as conn:
-        # The sample's bare NULL is a null, not the text "NULL"; zone-less times are UTC.
+        # The sample's bare NULL is a null, not the text "NULL".
         nulls = conn.execute(
             "select count(*) from sentinel.billing_line_items where tags::text = '\"NULL\"'"
         ).fetchone()[0]
-        first = conn.execute(
-            "select \"timestamp\" = timestamptz '2024-09-18 22:00:00+00'"
-            " from sentinel.billing_line_items order by id limit 1"
-        ).fetchone()[0]
     assert nulls == 0
-    assert first is True
+    # The first row's zone-less ChargePeriodStart, as UTC.
+    assert first_stored_time(clean) == datetime(2024, 9, 18, 22, tzinfo=UTC)
 
 
 def focus_as_parquet(
@@ -301,9 +310,7 @@ def focus_as_parquet(
     ids=["decimal-utc-map", "double-naive-text"],
 )
 def test_focus_parquet_typed_columns(clean, tmp_path, cost, times, ids, tag_map):
-    with FOCUS_CSV.open(newline="") as stream:
-        rows = list(csv.DictReader(stream))
-    expected = sum((Decimal(r["BilledCost"]) for r in rows), Decimal(0))
+    rows, expected = focus_sample()
     tagged = sum(1 for r in rows if r["Tags"] != "NULL")
     path = focus_as_parquet(
         tmp_path / "focus.parquet", cost=cost, times=times, ids=ids, tag_map=tag_map
@@ -319,12 +326,9 @@ def test_focus_parquet_typed_columns(clean, tmp_path, cost, times, ids, tag_map)
             "select count(*) from sentinel.billing_line_items"
             " where jsonb_typeof(tags) = 'object' and tags ? 'environment'"
         ).fetchone()[0]
-        first = conn.execute(
-            "select \"timestamp\" = timestamptz '2024-09-18 22:00:00+00'"
-            " from sentinel.billing_line_items order by id limit 1"
-        ).fetchone()[0]
     assert stored_tags == tagged
-    assert first is True
+    # The first row's zone-less ChargePeriodStart, as UTC.
+    assert first_stored_time(clean) == datetime(2024, 9, 18, 22, tzinfo=UTC)
 
 
 def test_azure_ea_export(clean):
