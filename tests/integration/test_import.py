@@ -348,6 +348,53 @@ def test_azure_ea_export(clean):
     assert days == "2023-09-04"
 
 
+def test_azure_mca_export_with_its_camel_case_header_and_iso_dates(clean, tmp_path):
+    # A Microsoft Customer Agreement export names the EA columns in camelCase, puts the cost in
+    # costInBillingCurrency beside costInUsd, and recent ones write ISO dates.
+    mca_names = {
+        "BillingAccountId": "billingAccountId",
+        "BillingPeriodStartDate": "billingPeriodStartDate",
+        "Date": "date",
+        "MeterCategory": "meterCategory",
+        "MeterName": "meterName",
+        "Cost": "costInBillingCurrency",
+        "BillingCurrency": "billingCurrency",
+        "ResourceLocation": "resourceLocation",
+        "ChargeType": "chargeType",
+        "Tags": "tags",
+    }
+    with AZURE_CSV.open(newline="", encoding="utf-8-sig") as stream:
+        rows = list(csv.DictReader(stream))
+    path = tmp_path / "mca.csv"
+    with path.open("w", newline="") as out:
+        names = [mca_names.get(name, name) for name in rows[0]] + ["costInUsd"]
+        writer = csv.writer(out)
+        writer.writerow(names)
+        for row in rows:
+            values = dict(row)
+            for field in ("Date", "BillingPeriodStartDate"):
+                month, day, year = values[field].split("/")
+                values[field] = f"{year}-{month}-{day}"
+            writer.writerow([*values.values(), "999"])
+
+    result = run_import(clean, path)
+
+    assert (result.format, result.row_count) == ("azure-csv", 11)
+    assert result.billing_periods == [date(2023, 9, 1)]
+    with psycopg.connect(clean) as conn:
+        kinds = dict(
+            conn.execute(
+                "select charge_type, count(*) from sentinel.billing_line_items group by 1"
+            ).fetchall()
+        )
+        cost, day = conn.execute(
+            'select sum(cost), min("timestamp")::date::text from sentinel.billing_line_items'
+        ).fetchone()
+    assert kinds == {"usage": 10, "purchase": 1}
+    assert round(cost, 2) == Decimal("8.55")  # costInBillingCurrency, not costInUsd
+    assert day == "2023-09-04"
+
+
 def refused(url: str, path: Path, name: str | None = None) -> ExportError:
     before = totals(url)
     with pytest.raises(ExportError) as caught:
