@@ -635,6 +635,9 @@ comment on function sentinel_data.refresh_baselines(text[], timestamptz[], times
 comment on column sentinel_data.service_hourly_cost.seasonal_spread is
     'greatest(|expected| * robust spread of the last 7 days'' relative residuals, robust spread of the same hours'' absolute residuals over 28 days).';
 
+-- The restored definitions no longer use it.
+drop aggregate sentinel.array_cat_agg(double precision[]);
+
 -- In a do block: a bare select would print its (empty) result at every `sentinel migrate`.
 do $$
 begin

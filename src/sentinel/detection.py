@@ -124,7 +124,8 @@ DETECTION_HELP = (
 METHOD_HELP = (
     "trailing (mean and stddev of the preceding window), robust (median and MAD of it), "
     "seasonal (recommended: the same hour of day, weekday or weekend, in the window gives the "
-    "shape, the last day the level, the last week's residuals the spread)"
+    "shape, the last day the level, the residuals of the 7 days before the current UTC day the "
+    "spread)"
 )
 GRANULARITY_HELP = "record, hour or day: score single records or the summed cost per bucket"
 GROUP_BY_HELP = "service, account_id and/or region (repeat or comma-separate); default service"

@@ -189,6 +189,43 @@ def test_seasonal_level_shift_alerts_once_then_adapts(client):
     assert event["point_count"] <= 24
 
 
+def test_seasonal_pooled_spreads_change_once_per_utc_day(empty_db):
+    # Two services alike but for a tenfold 11:00 on day 21 in B. The pooled spreads of an hour
+    # come from the 7 whole days before its day: the later hours of day 21 are judged alike in A
+    # and B (the 11:00 wobble is the day's highest, so the level's median does not move either),
+    # and the spike enters B's spreads from day 22 on.
+    db = empty_db
+    db.execute("select sentinel.refresh_baselines()")  # what earlier tests left stale
+    spike = START + timedelta(days=21, hours=11)
+    rows = [
+        (service, round(diurnal(day, hour) * (10 if service == "B" and at == spike else 1), 4), at)
+        for service in ("A", "B")
+        for day in range(23)
+        for hour in range(24)
+        for at in [START + timedelta(days=day, hours=hour)]
+    ]
+    with db.cursor() as cur:
+        cur.executemany(
+            "insert into sentinel_data.billing_record"
+            " (service, cost, \"timestamp\", region, account_id) values (%s, %s, %s, 'r', 'a')",
+            rows,
+        )
+    db.execute("select sentinel.refresh_baselines()")
+    verdicts = {
+        (service, bucket): (expected, spread)
+        for service, bucket, expected, spread in db.execute(
+            "select service, bucket, expected, spread from sentinel.detect("
+            "'seasonal', 'hour', '{service}', '28 days', 5.0) where bucket > %s",
+            (spike,),
+        )
+    }
+    same_day = [spike + timedelta(hours=h) for h in range(1, 13)]
+    assert [verdicts["A", at] for at in same_day] == [verdicts["B", at] for at in same_day]
+    next_day = START + timedelta(days=22, hours=1)
+    assert verdicts["A", next_day][0] == verdicts["B", next_day][0]
+    assert verdicts["A", next_day][1] < verdicts["B", next_day][1]
+
+
 def test_flat_series_still_alerts_on_a_jump(client):
     # stddev 0: the spread is floored at 1 percent of expected (and one cent).
     store(client, hourly([2, 2, 2, 2, 5]))
