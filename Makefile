@@ -46,7 +46,7 @@ anomalies: $(STAMP) ## print the anomalies at the default threshold
 psql: $(STAMP) ## open psql on Sentinel's database
 	$(BIN)/sentinel psql
 
-bench: $(STAMP) ## API, import and detector benchmarks (PostgreSQL on 127.0.0.1:5432; figures in bench/RESULTS.md)
+bench: $(STAMP) ## API, table-upkeep, import and detector benchmarks (PostgreSQL on 127.0.0.1:5432; figures in bench/RESULTS.md)
 	$(BIN)/python bench/bench_api.py
 	$(BIN)/python bench/bench_table.py
 	$(BIN)/python bench/bench_import.py
