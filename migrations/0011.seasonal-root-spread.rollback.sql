@@ -635,8 +635,13 @@ comment on function sentinel_data.refresh_baselines(text[], timestamptz[], times
 comment on column sentinel_data.service_hourly_cost.seasonal_spread is
     'greatest(|expected| * robust spread of the last 7 days'' relative residuals, robust spread of the same hours'' absolute residuals over 28 days).';
 
--- The restored definitions no longer use it.
+-- The restored definitions no longer use them.
 drop aggregate sentinel.array_cat_agg(double precision[]);
+drop function sentinel.seasonal_spread(
+    double precision, double precision, double precision, double precision, double precision,
+    double precision, double precision
+);
+drop function sentinel.robust_deviation(double precision[]);
 
 -- In a do block: a bare select would print its (empty) result at every `sentinel migrate`.
 do $$

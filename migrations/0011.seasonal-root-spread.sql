@@ -25,6 +25,54 @@ create aggregate sentinel.array_cat_agg(double precision[]) (
 comment on aggregate sentinel.array_cat_agg(double precision[]) is
     'The concatenation of its input arrays, in input order (a window''s frame order); {} for no rows.';
 
+-- The median and the mean of absolute deviations held in an array, the two inputs of
+-- sentinel.robust_spread; read by the full computation and by the bulk refresh alike.
+create function sentinel.robust_deviation(deviations double precision[])
+returns table (mad double precision, mean_deviation double precision)
+language sql
+immutable
+parallel safe
+as $$
+    select
+        percentile_cont(0.5) within group (order by deviation.value) as mad,
+        avg(deviation.value) as mean_deviation
+    from unnest(robust_deviation.deviations) as deviation (value)
+$$;
+
+comment on function sentinel.robust_deviation(double precision[]) is
+    'Median (mad) and mean (mean_deviation) of an array of absolute deviations; null for an empty or null array.';
+
+-- The seasonal detector's spread from its three robust estimates, one expression for the full
+-- computation and both plans of the refresh, so that stored and computed spreads agree.
+create function sentinel.seasonal_spread(
+    expected double precision,
+    mad double precision,
+    mean_deviation double precision,
+    root_mad double precision,
+    root_mean_deviation double precision,
+    period_mad double precision,
+    period_mean_deviation double precision
+)
+returns double precision
+language sql
+immutable
+parallel safe
+as $$
+    select greatest(
+        abs(seasonal_spread.expected)
+            * sentinel.robust_spread(seasonal_spread.mad, seasonal_spread.mean_deviation),
+        sentinel.robust_spread(seasonal_spread.period_mad, seasonal_spread.period_mean_deviation),
+        sqrt(abs(seasonal_spread.expected))
+            * sentinel.robust_spread(seasonal_spread.root_mad, seasonal_spread.root_mean_deviation)
+    )
+$$;
+
+comment on function sentinel.seasonal_spread(
+    double precision, double precision, double precision, double precision, double precision,
+    double precision, double precision
+) is
+    'greatest(|expected| * robust_spread(mad, mean_deviation), robust_spread(period_mad, period_mean_deviation), sqrt(|expected|) * robust_spread(root_mad, root_mean_deviation)).';
+
 -- method=seasonal: the expected value is a seasonal shape times the current level.
 --   shape: the median, over the comparable periods of the preceding window (same hour of day on
 --     the same kind of day, weekday or weekend; for day buckets the same kind of day), of each
@@ -243,18 +291,8 @@ as $$
             root.mad as root_mad,
             root.mean_deviation as root_mean_deviation
         from week_residuals
-        cross join lateral (
-            select
-                percentile_cont(0.5) within group (order by deviation.value) as mad,
-                avg(deviation.value) as mean_deviation
-            from unnest(week_residuals.deviations) as deviation (value)
-        ) as relative
-        cross join lateral (
-            select
-                percentile_cont(0.5) within group (order by deviation.value) as mad,
-                avg(deviation.value) as mean_deviation
-            from unnest(week_residuals.root_deviations) as deviation (value)
-        ) as root
+        cross join lateral sentinel.robust_deviation(week_residuals.deviations) as relative
+        cross join lateral sentinel.robust_deviation(week_residuals.root_deviations) as root
     ),
     -- Each point takes its day's pooled spreads from a window over (series, day) that also holds
     -- that day's row of pooled, rather than from a join: a join would have to match the null
@@ -324,19 +362,17 @@ as $$
         spreads.cost,
         spreads.baseline_count,
         spreads.expected,
-        greatest(
-            abs(spreads.expected) * sentinel.robust_spread(spreads.mad, spreads.mean_deviation),
-            sentinel.robust_spread(period.mad, period.mean_deviation),
-            sqrt(abs(spreads.expected))
-                * sentinel.robust_spread(spreads.root_mad, spreads.root_mean_deviation)
+        sentinel.seasonal_spread(
+            spreads.expected,
+            spreads.mad,
+            spreads.mean_deviation,
+            spreads.root_mad,
+            spreads.root_mean_deviation,
+            period.mad,
+            period.mean_deviation
         ) as spread
     from spreads
-    cross join lateral (
-        select
-            percentile_cont(0.5) within group (order by deviation.value) as mad,
-            avg(deviation.value) as mean_deviation
-        from unnest(spreads.period_deviations) as deviation (value)
-    ) as period
+    cross join lateral sentinel.robust_deviation(spreads.period_deviations) as period
     where spreads.point
     union all
     select
@@ -513,19 +549,14 @@ begin
             seasonal_count = computed.seasonal_count,
             seasonal_shape = computed.shape,
             seasonal_expected = computed.expected,
-            seasonal_spread = greatest(
-                abs(computed.expected) * case
-                    when computed.pooled_mad > 0 then 1.4826 * computed.pooled_mad
-                    else 1.2533 * computed.pooled_mean_deviation
-                end,
-                case
-                    when computed.period_mad > 0 then 1.4826 * computed.period_mad
-                    else 1.2533 * computed.period_mean_deviation
-                end,
-                sqrt(abs(computed.expected)) * case
-                    when computed.root_mad > 0 then 1.4826 * computed.root_mad
-                    else 1.2533 * computed.root_mean_deviation
-                end
+            seasonal_spread = sentinel.seasonal_spread(
+                computed.expected,
+                computed.pooled_mad,
+                computed.pooled_mean_deviation,
+                computed.root_mad,
+                computed.root_mean_deviation,
+                computed.period_mad,
+                computed.period_mean_deviation
             )
         from computed
         where target.service = computed.service
@@ -782,18 +813,8 @@ begin
             root.mad as root_mad,
             root.mean_deviation as root_mean_deviation
         from week_residuals
-        cross join lateral (
-            select
-                percentile_cont(0.5) within group (order by deviation.value) as mad,
-                avg(deviation.value) as mean_deviation
-            from unnest(week_residuals.deviations) as deviation (value)
-        ) as relative
-        cross join lateral (
-            select
-                percentile_cont(0.5) within group (order by deviation.value) as mad,
-                avg(deviation.value) as mean_deviation
-            from unnest(week_residuals.root_deviations) as deviation (value)
-        ) as root
+        cross join lateral sentinel.robust_deviation(week_residuals.deviations) as relative
+        cross join lateral sentinel.robust_deviation(week_residuals.root_deviations) as root
     ),
     -- Each hour takes its day's pooled spreads from a window over (service, day) that also holds
     -- that day's row of pooled, rather than from a join: the row estimates here are far off, and
@@ -865,27 +886,17 @@ begin
             spreads.seasonal_count,
             spreads.shape,
             spreads.expected,
-            greatest(
-                abs(spreads.expected) * case
-                    when spreads.mad > 0 then 1.4826 * spreads.mad
-                    else 1.2533 * spreads.mean_deviation
-                end,
-                case
-                    when period.mad > 0 then 1.4826 * period.mad
-                    else 1.2533 * period.mean_deviation
-                end,
-                sqrt(abs(spreads.expected)) * case
-                    when spreads.root_mad > 0 then 1.4826 * spreads.root_mad
-                    else 1.2533 * spreads.root_mean_deviation
-                end
+            sentinel.seasonal_spread(
+                spreads.expected,
+                spreads.mad,
+                spreads.mean_deviation,
+                spreads.root_mad,
+                spreads.root_mean_deviation,
+                period.mad,
+                period.mean_deviation
             ) as spread
         from spreads
-        cross join lateral (
-            select
-                percentile_cont(0.5) within group (order by deviation.value) as mad,
-                avg(deviation.value) as mean_deviation
-            from unnest(spreads.period_deviations) as deviation (value)
-        ) as period
+        cross join lateral sentinel.robust_deviation(spreads.period_deviations) as period
         where spreads.hour is not null
     )
     update sentinel_data.service_hourly_cost as target
