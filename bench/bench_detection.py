@@ -47,6 +47,20 @@ def records(hours: range, rng: random.Random) -> list[dict]:
     ]
 
 
+async def timed(conn, queries: Queries, find, params, runs: int) -> tuple[list, list[float]]:
+    """The last result of find(params) and the seconds of each run, each as a handler does it:
+    refresh the stale stored baselines (committed), then query."""
+    timings: list[float] = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        await queries.refresh_baselines(conn)
+        await conn.commit()
+        found = await find(conn, params=params)
+        timings.append(time.perf_counter() - began)
+        await conn.rollback()
+    return found, timings
+
+
 async def run(url: str, ingest_only: bool = False) -> None:
     queries, rng = Queries(), random.Random(1)
     async with await psycopg.AsyncConnection.connect(url) as conn:
@@ -91,14 +105,10 @@ async def run(url: str, ingest_only: bool = False) -> None:
         )
         for method in METHODS:
             params = detection_params(method=method, granularity="hour")
-            timings = []
-            for _ in range(7 if method == "trailing" else 2):
-                began = time.perf_counter()
-                await queries.refresh_baselines(conn)
-                await conn.commit()
-                found = await queries.find_detected_anomalies(conn, params=params)
-                timings.append(time.perf_counter() - began)
-                await conn.rollback()
+            runs = 7 if method == "trailing" else 2
+            found, timings = await timed(
+                conn, queries, queries.find_detected_anomalies, params, runs
+            )
             print(
                 f"method={method}&granularity=hour: {len(found)} anomalies, "
                 f"median {statistics.median(timings) * 1000:.0f} ms, "
@@ -106,14 +116,7 @@ async def run(url: str, ingest_only: bool = False) -> None:
             )
         # /anomalies/events without parameters: the recommended detector.
         params = detection_params(method=None)
-        timings = []
-        for _ in range(3):
-            began = time.perf_counter()
-            await queries.refresh_baselines(conn)
-            await conn.commit()
-            events = await queries.find_anomaly_events(conn, params=params)
-            timings.append(time.perf_counter() - began)
-            await conn.rollback()
+        events, timings = await timed(conn, queries, queries.find_anomaly_events, params, 3)
         print(
             f"/anomalies/events (method={params.method}): {len(events)} events, "
             f"median {statistics.median(timings) * 1000:.0f} ms over {len(timings)} runs"

@@ -33,7 +33,9 @@ TRIGGERS = ("billing_record_totals_insert", "billing_record_rollup_insert")
 def copy_rows(url: str, rows: list[tuple], plain: bool = False) -> float:
     """Seconds to COPY rows into an emptied table, one transaction per BATCH rows: the billing
     table, or with plain the reference table of plain_table.sql."""
-    copy_sql = (BENCH_SQL / "copy_billing_records.sql").read_text()
+    copy_sql = (
+        BENCH_SQL / ("copy_plain_table.sql" if plain else "copy_billing_records.sql")
+    ).read_text()
     with psycopg.connect(url, autocommit=True) as conn:
         # The truncate triggers that empty the rollups are off in the first steps.
         conn.execute(
@@ -41,8 +43,6 @@ def copy_rows(url: str, rows: list[tuple], plain: bool = False) -> float:
             " sentinel_data.service_hourly_cost, sentinel_data.baseline_dirty,"
             " sentinel_data.service_totals, sentinel_data.bench_plain restart identity"
         )
-    if plain:
-        copy_sql = copy_sql.replace("sentinel_data.billing_record", "sentinel_data.bench_plain")
     with psycopg.connect(url) as conn, conn.cursor() as cur:
         started = time.perf_counter()
         for start in range(0, len(rows), BATCH):

@@ -331,21 +331,27 @@ def test_focus_parquet_typed_columns(clean, tmp_path, cost, times, ids, tag_map)
     assert first_stored_time(clean) == datetime(2024, 9, 18, 22, tzinfo=UTC)
 
 
-def test_azure_ea_export(clean):
-    result = run_import(clean, AZURE_CSV)
-    assert (result.format, result.row_count) == ("azure-csv", 11)
-    with psycopg.connect(clean) as conn:
+def kinds_cost_and_first_day(url: str) -> tuple[dict[str, int], Decimal, str]:
+    """Rows per charge type, the total cost and the first day stored."""
+    with psycopg.connect(url) as conn:
         kinds = dict(
             conn.execute(
                 "select charge_type, count(*) from sentinel.billing_line_items group by 1"
             ).fetchall()
         )
-        cost, days = conn.execute(
+        cost, day = conn.execute(
             'select sum(cost), min("timestamp")::date::text from sentinel.billing_line_items'
         ).fetchone()
+    return kinds, cost, day
+
+
+def test_azure_ea_export(clean):
+    result = run_import(clean, AZURE_CSV)
+    assert (result.format, result.row_count) == ("azure-csv", 11)
+    kinds, cost, day = kinds_cost_and_first_day(clean)
     assert kinds == {"usage": 10, "purchase": 1}
     assert round(cost, 2) == Decimal("8.55")
-    assert days == "2023-09-04"
+    assert day == "2023-09-04"
 
 
 def test_azure_mca_export_with_its_camel_case_header_and_iso_dates(clean, tmp_path):
@@ -381,15 +387,7 @@ def test_azure_mca_export_with_its_camel_case_header_and_iso_dates(clean, tmp_pa
 
     assert (result.format, result.row_count) == ("azure-csv", 11)
     assert result.billing_periods == [date(2023, 9, 1)]
-    with psycopg.connect(clean) as conn:
-        kinds = dict(
-            conn.execute(
-                "select charge_type, count(*) from sentinel.billing_line_items group by 1"
-            ).fetchall()
-        )
-        cost, day = conn.execute(
-            'select sum(cost), min("timestamp")::date::text from sentinel.billing_line_items'
-        ).fetchone()
+    kinds, cost, day = kinds_cost_and_first_day(clean)
     assert kinds == {"usage": 10, "purchase": 1}
     assert round(cost, 2) == Decimal("8.55")  # costInBillingCurrency, not costInUsd
     assert day == "2023-09-04"
