@@ -118,7 +118,7 @@ async def run(url: str, ingest_only: bool = False) -> None:
         params = detection_params(method=None)
         events, timings = await timed(conn, queries, queries.find_anomaly_events, params, 3)
         print(
-            f"/anomalies/events (method={params.method}): {len(events)} events, "
+            f"/anomalies/events (recommended method): {len(events)} events, "
             f"median {statistics.median(timings) * 1000:.0f} ms over {len(timings)} runs"
         )
 

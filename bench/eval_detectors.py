@@ -37,7 +37,7 @@ import psycopg
 
 from scratch import scratch_database
 from sentinel.db import load_queries
-from sentinel.detection import DEFAULTS, RECOMMENDED_METHOD
+from sentinel.detection import METHODS
 
 HERE = Path(__file__).resolve().parent
 DATA = Path(os.environ.get("SENTINEL_DATA_DIR", HERE.parents[1] / "shared" / "data"))
@@ -243,7 +243,8 @@ def evaluate(
     conn.commit()
     bucket = timedelta(hours=1) if granularity == "hour" else timedelta(days=1)
     rows = []
-    for method, (window, threshold) in DEFAULTS.items():
+    defaults = conn.execute(queries["eval_defaults"], {"methods": list(METHODS)}).fetchall()
+    for method, window, threshold, recommended in defaults:
         flags: dict[str, list[tuple[datetime, bool]]] = {}
         params = {
             "method": method,
@@ -254,7 +255,7 @@ def evaluate(
         for service, at, anomaly in conn.execute(queries["eval_detect"], params):
             flags.setdefault(service, []).append((at, anomaly))
         label = f"{method} ({window.days}d, {threshold:g})"
-        if method == RECOMMENDED_METHOD:
+        if recommended:
             label += " recommended"
         rows.append((label, score(data, flags, bucket)))
     original = conn.execute(queries["eval_original"]).fetchall()

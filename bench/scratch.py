@@ -22,7 +22,8 @@ ADMIN_URL = os.environ.get(
 @contextmanager
 def scratch_database(prefix: str = "sentinel_bench", admin_url: str = ADMIN_URL) -> Iterator[str]:
     """Yield the URL of a new, migrated database on admin_url's server; drop it afterwards."""
-    if urlsplit(admin_url).hostname not in ("127.0.0.1", "localhost", "::1"):
+    # No host: a Unix socket (the embedded server), which is on this machine too.
+    if urlsplit(admin_url).hostname not in (None, "127.0.0.1", "localhost", "::1"):
         sys.exit("refusing to create a scratch database anywhere but on this machine")
     name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     create_database(admin_url, name)

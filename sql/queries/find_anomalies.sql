@@ -1,6 +1,7 @@
 -- Records whose per-service z-score is strictly above threshold in absolute value, largest first.
--- The rule itself lives in the function sentinel.anomalies (migration 0002), shared with psql users.
--- params: threshold (>= 0)
+-- The rule itself lives in the function sentinel.anomalies (sql/schema/02_records.sql), shared
+-- with psql users; no threshold: its default (sentinel.detector_defaults, zscore).
+-- params: threshold (>= 0, or null)
 -- row: Anomaly
 select
     id,
@@ -10,5 +11,5 @@ select
     region,
     account_id,
     round(z_score::numeric, 3)::double precision as z_score
-from sentinel.anomalies(%(threshold)s::double precision)
+from sentinel.anomalies(coalesce(%(threshold)s::double precision, sentinel.default_threshold('zscore')))
 order by abs(z_score) desc, id

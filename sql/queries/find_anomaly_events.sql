@@ -1,5 +1,5 @@
 -- Anomaly events: runs of consecutive flagged points of one series (sentinel.anomaly_events,
--- migration 0005), newest first, so a lasting change in spend alerts once.
+-- sql/schema/10_detect.sql), newest first, so a lasting change in spend alerts once.
 -- params: method, granularity, group_by text[], window interval, threshold, min_impact,
 --         min_pct (as find_detected_anomalies)
 -- row: AnomalyEvent
@@ -17,7 +17,7 @@ select
     method,
     %(granularity)s::text as granularity
 from sentinel.anomaly_events(
-    %(method)s::text,
+    coalesce(%(method)s::text, sentinel.recommended_method()),
     %(granularity)s::text,
     %(group_by)s::text[],
     %(window)s::interval,

@@ -1,6 +1,7 @@
--- Points flagged by a causal detector (sentinel.detect, migration 0005), largest |score| first.
+-- Points flagged by a causal detector (sentinel.detect, sql/schema/10_detect.sql), largest |score| first.
 -- Each point is judged only against the same series' data before it, so a verdict never changes
 -- when later data arrives. The function picks its fixed branch from method and granularity.
+-- Null method, window or threshold: the defaults of sentinel.detector_defaults.
 -- params: method (trailing|robust|seasonal), granularity (record|hour|day),
 --         group_by text[] (subset of service, account_id, region, in that order),
 --         window interval, threshold, min_impact and min_pct (null = no condition)
@@ -22,7 +23,7 @@ select
     %(granularity)s::text as granularity,
     bucket
 from sentinel.detect(
-    %(method)s::text,
+    coalesce(%(method)s::text, sentinel.recommended_method()),
     %(granularity)s::text,
     %(group_by)s::text[],
     %(window)s::interval,

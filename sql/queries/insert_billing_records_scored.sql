@@ -1,8 +1,9 @@
 -- Store billing records (all or nothing) and return each with its causal verdict: the trailing
 -- detector at record granularity per service (mean and population stddev of the same service's
--- usage records in the 7 days before it, earlier records of the same batch included, threshold
--- 3), the same numbers as sentinel.detect('trailing', 'record', '{service}', '7 days', 3.0).
--- Only the records within 7 days before the batch's own time span are read.
+-- usage records in the window before it, earlier records of the same batch included), at the
+-- ingest defaults of sentinel.detector_defaults (7 days, threshold 3, 3 earlier records): the
+-- same numbers as sentinel.detect('trailing', 'record', '{service}', '7 days', 3.0).
+-- Only the records within that window before the batch's own time span are read.
 -- params: services text[], costs float8[], timestamps timestamptz[], regions text[],
 --         account_ids text[], is_anomalies boolean[] (equal lengths, one element per record)
 -- row: ScoredBillingRecord
@@ -37,7 +38,7 @@ with stored as (
 span as (
     select
         service,
-        min("timestamp") - interval '7 days' as since,
+        min("timestamp") - sentinel.default_window('ingest') as since,
         max("timestamp") as until
     from stored
     group by service
@@ -86,7 +87,7 @@ baseline as (
     window preceding_week as (
         partition by context.service
         order by context."timestamp"
-        range between interval '7 days' preceding and interval '1 microsecond' preceding
+        range between sentinel.default_window('ingest') preceding and interval '1 microsecond' preceding
     )
 ),
 scored as (
@@ -107,13 +108,14 @@ select
     stored.is_anomaly,
     stored.created_at,
     case
-        when scored.baseline_count >= 3
+        when scored.baseline_count >= (select sentinel.default_min_history('ingest'))
             then round(((stored.cost::double precision - scored.expected) / scored.spread)::numeric, 3)::double precision
     end as z_score,
     scored.expected,
     coalesce(
-        scored.baseline_count >= 3
-        and abs(stored.cost::double precision - scored.expected) > 3.0 * scored.spread,
+        scored.baseline_count >= (select sentinel.default_min_history('ingest'))
+        and abs(stored.cost::double precision - scored.expected)
+            > (select sentinel.default_threshold('ingest')) * scored.spread,
         false
     ) as anomaly
 from stored

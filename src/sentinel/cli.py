@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sentinel.embedded import DatabaseUnavailable, database_url, psql_executable
-from sentinel.migrations import apply_migrations, rollback_migrations
+from sentinel.migrations import BASELINE_ID, Migrated, apply_migrations, rollback_migrations
 from sentinel.queries import Queries
 from sentinel.schemas import Anomaly
 from sentinel.seed import store_mock_records
@@ -122,8 +122,10 @@ def _run(args: argparse.Namespace, settings: Settings, url: str, console: Consol
             done = rollback_migrations(url, count=None if args.all else 1)
             console.print(f"rolled back {len(done)} migration(s): {', '.join(done) or '-'}")
         else:
-            done = apply_migrations(url)
-            console.print(f"applied {len(done)} migration(s): {', '.join(done) or 'up to date'}")
+            migrated = apply_migrations(url)
+            _print_migrated(migrated, console, quiet=False)
+            if migrated.rebuilt:
+                asyncio.run(_refresh_baselines(url, console))
         return 0
     if args.command == "seed":
         count = asyncio.run(_seed(url, args.days))
@@ -146,9 +148,8 @@ def _serve(args: argparse.Namespace, settings: Settings, url: str, console: Cons
     from sentinel.app import create_app
 
     if settings.migrate_on_start and not args.no_migrate:
-        applied = apply_migrations(url)
-        if applied:
-            console.print(f"applied {len(applied)} migration(s): {', '.join(applied)}")
+        # Stored baselines a rebuild marked stale are recomputed by the background refresh.
+        _print_migrated(apply_migrations(url), console, quiet=True)
     host = args.host or settings.host
     port = args.port or settings.port
     app = create_app(settings.model_copy(update={"database_url": url}))
@@ -207,15 +208,37 @@ async def _import(url: str, files: list[Path], console: Console) -> int:
             # The detectors' stored baselines of the imported hours are stale now; bringing
             # them up to date here costs the wait where the user expects one (an import), not
             # at the first detection call.
-            began = time.perf_counter()
-            with console.status("refreshing the detectors' stored baselines"):
-                services = await queries.refresh_baselines(conn)
-                await conn.commit()
-            console.print(
-                f"refreshed the stored baselines of {services} service(s) "
-                f"in {time.perf_counter() - began:.1f} s"
-            )
+            await _refresh_with_status(conn, queries, console)
     return 0
+
+
+async def _refresh_with_status(conn: psycopg.AsyncConnection, queries: Queries, console) -> None:
+    began = time.perf_counter()
+    with console.status("refreshing the detectors' stored baselines"):
+        services = await queries.refresh_baselines(conn)
+        await conn.commit()
+    console.print(
+        f"refreshed the stored baselines of {services} service(s) "
+        f"in {time.perf_counter() - began:.1f} s"
+    )
+
+
+async def _refresh_baselines(url: str, console: Console) -> None:
+    """After a rebuild of the code every stored baseline is stale: `sentinel migrate` brings
+    them up to date at once, where an operator expects to wait."""
+    async with await psycopg.AsyncConnection.connect(url) as conn:
+        await _refresh_with_status(conn, Queries(), console)
+
+
+def _print_migrated(migrated: Migrated, console: Console, *, quiet: bool) -> None:
+    """What a migrate did; with quiet, nothing when it did nothing (serve's start)."""
+    if migrated.adopted:
+        console.print(f"took over a database of Sentinel 0.1: {BASELINE_ID} marked applied")
+    if migrated.applied or not quiet:
+        done = ", ".join(migrated.applied) or "up to date"
+        console.print(f"applied {len(migrated.applied)} migration(s): {done}")
+    if migrated.rebuilt:
+        console.print("rebuilt the schemas sentinel and sentinel_internal from sql/schema/")
 
 
 async def _anomalies(url: str, threshold: float) -> list[Anomaly]:

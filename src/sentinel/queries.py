@@ -18,6 +18,7 @@ from sentinel.schemas import (
     BillingRecord,
     BillingRecordFields,
     DetectedAnomaly,
+    DetectorDefaults,
     ScoredBillingRecord,
     ServiceCost,
 )
@@ -52,6 +53,19 @@ def _columns(records: Sequence[BillingRecordFields]) -> dict[str, list[Any]]:
         "regions": [r["region"] for r in records],
         "account_ids": [r["account_id"] for r in records],
         "is_anomalies": [r.get("is_anomaly", False) for r in records],
+    }
+
+
+def _detector_arguments(params: DetectionParams) -> dict[str, Any]:
+    """The placeholders of find_detected_anomalies.sql and find_anomaly_events.sql, by name."""
+    return {
+        "method": params.method,
+        "granularity": params.granularity,
+        "group_by": params.group_by,
+        "window": params.window,
+        "threshold": params.threshold,
+        "min_impact": params.min_impact,
+        "min_pct": params.min_pct,
     }
 
 
@@ -124,10 +138,16 @@ class Queries:
     async def summarize_costs(self, conn: AsyncConnection) -> list[ServiceCost]:
         return await self._all(conn, "summarize_costs", ServiceCost, {})
 
-    async def find_anomalies(self, conn: AsyncConnection, *, threshold: float) -> list[Anomaly]:
+    async def find_anomalies(
+        self, conn: AsyncConnection, *, threshold: float | None = None
+    ) -> list[Anomaly]:
+        """The original rule; threshold None is its default (sentinel.detector_defaults)."""
         return await self._all(conn, "find_anomalies", Anomaly, {"threshold": threshold})
 
-    # Causal detectors (migration 0005); parameters validated by sentinel.detection.
+    # Causal detectors (sql/schema/); parameters validated by sentinel.detection.
+
+    async def list_detector_defaults(self, conn: AsyncConnection) -> list[DetectorDefaults]:
+        return await self._all(conn, "list_detector_defaults", DetectorDefaults, {})
 
     async def refresh_baselines(self, conn: AsyncConnection) -> int:
         """Refresh the stale stored baselines; returns how many services were refreshed."""
@@ -139,12 +159,16 @@ class Queries:
     async def find_detected_anomalies(
         self, conn: AsyncConnection, *, params: DetectionParams
     ) -> list[DetectedAnomaly]:
-        return await self._all(conn, "find_detected_anomalies", DetectedAnomaly, vars(params))
+        return await self._all(
+            conn, "find_detected_anomalies", DetectedAnomaly, _detector_arguments(params)
+        )
 
     async def find_anomaly_events(
         self, conn: AsyncConnection, *, params: DetectionParams
     ) -> list[AnomalyEvent]:
-        return await self._all(conn, "find_anomaly_events", AnomalyEvent, vars(params))
+        return await self._all(
+            conn, "find_anomaly_events", AnomalyEvent, _detector_arguments(params)
+        )
 
     async def insert_billing_records_scored(
         self, conn: AsyncConnection, *, records: Sequence[BillingRecordFields]

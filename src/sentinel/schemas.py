@@ -127,6 +127,16 @@ class Anomaly(BaseModel):
     z_score: float
 
 
+class DetectorDefaults(BaseModel):
+    """One row of sentinel.detector_defaults: what a detector uses when a parameter is left out."""
+
+    detector: str
+    window: str | None
+    threshold: float
+    min_history: int
+    recommended: bool
+
+
 class DetectedAnomaly(BaseModel):
     """A point flagged by a causal detector (sentinel.detect), with why it was flagged.
 

@@ -16,9 +16,9 @@ from litestar.response import Stream
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
-from sentinel.detection import DETECTION_HELP, DetectorQuery, provide_detector_query
 from sentinel.errors import ERROR_RESPONSES, NOT_FOUND_RESPONSE, invalid_query
 from sentinel.queries import Queries
+from sentinel.routes.detectors import DETECTION_HELP, DetectorQuery, provide_detector_query
 from sentinel.schemas import (
     Anomaly,
     AnomalyEvent,
@@ -26,6 +26,7 @@ from sentinel.schemas import (
     BillingRecord,
     BillingRecordIn,
     DetectedAnomaly,
+    DetectorDefaults,
     ScoredBillingRecord,
     SeedResult,
     ServiceCost,
@@ -209,9 +210,8 @@ class BillingController(Controller):
         # dependency that fails while a pooled connection is being handed out leaks it.
         if not detector.asks_for_a_detector():
             # The original rule, unchanged, for existing clients.
-            threshold = 2.0 if detector.threshold is None else detector.threshold
             async with pool.connection() as conn:
-                return await queries.find_anomalies(conn, threshold=threshold)
+                return await queries.find_anomalies(conn, threshold=detector.threshold)
         params = detector.params()
         async with pool.connection() as conn:
             await refresh_baselines(conn, queries)
@@ -231,6 +231,18 @@ class BillingController(Controller):
         async with pool.connection() as conn:
             await refresh_baselines(conn, queries)
             return await queries.find_anomaly_events(conn, params=params)
+
+    @get(
+        "/detectors",
+        summary="The detectors' defaults: each method's window, threshold and minimum history",
+        description="What the anomaly endpoints use for a parameter left out (the psql view "
+        "sentinel.detector_defaults). zscore is the original rule, ingest the verdict returned "
+        "with every stored record.",
+    )
+    async def detector_defaults(
+        self, conn: Connection, queries: QueryFiles
+    ) -> list[DetectorDefaults]:
+        return await queries.list_detector_defaults(conn)
 
     @get(
         "/{id:str}",

@@ -1,0 +1,207 @@
+-- Why: one entry point for every causal detector (sentinel.detect) and its events, so that the
+-- API, the views and psql users get the same verdicts from the same parameters.
+
+-- Every point of every series with its verdict. A point is an anomaly when |score| is strictly
+-- above threshold, it has at least the method's min_history baseline points, and, when given, impact >= min_impact
+-- dollars and impact_pct >= min_pct (both "above expected", combined with AND).
+create function sentinel.detect(
+    method text,
+    granularity text,
+    group_by text[],
+    -- null: the method's default (sentinel.detector_defaults).
+    baseline interval default null,
+    threshold double precision default null,
+    min_impact double precision default null,
+    min_pct double precision default null
+)
+returns table (
+    record_id bigint,
+    service text,
+    account_id text,
+    region text,
+    bucket timestamptz,
+    cost double precision,
+    baseline_count bigint,
+    expected double precision,
+    spread double precision,
+    lower_bound double precision,
+    upper_bound double precision,
+    score double precision,
+    impact double precision,
+    impact_pct double precision,
+    anomaly boolean,
+    method text
+)
+language sql
+stable
+as $$
+    with baselines as (
+        select
+            trailing_scores.record_id,
+            trailing_scores.service,
+            trailing_scores.account_id,
+            trailing_scores.region,
+            trailing_scores.bucket,
+            trailing_scores.cost,
+            trailing_scores.baseline_count,
+            trailing_scores.expected,
+            trailing_scores.spread
+        from sentinel.trailing_baseline(detect.granularity, detect.group_by, 
+            coalesce(detect.baseline, sentinel.default_window(detect.method))
+        ) as trailing_scores
+        where detect.method = 'trailing'
+        union all
+        select
+            robust.record_id,
+            robust.service,
+            robust.account_id,
+            robust.region,
+            robust.bucket,
+            robust.cost,
+            robust.baseline_count,
+            robust.expected,
+            robust.spread
+        from sentinel.robust_baseline(detect.granularity, detect.group_by, 
+            coalesce(detect.baseline, sentinel.default_window(detect.method))
+        ) as robust
+        where detect.method = 'robust'
+        union all
+        select
+            seasonal.record_id,
+            seasonal.service,
+            seasonal.account_id,
+            seasonal.region,
+            seasonal.bucket,
+            seasonal.cost,
+            seasonal.baseline_count,
+            seasonal.expected,
+            seasonal.spread
+        from sentinel.seasonal_baseline(detect.granularity, detect.group_by, 
+            coalesce(detect.baseline, sentinel.default_window(detect.method))
+        ) as seasonal
+        where detect.method = 'seasonal'
+    ),
+    scored as (
+        select
+            baselines.record_id,
+            baselines.service,
+            baselines.account_id,
+            baselines.region,
+            baselines.bucket,
+            baselines.cost,
+            baselines.baseline_count,
+            baselines.expected,
+            sentinel.verdict_spread(baselines.spread, baselines.expected) as spread
+        from baselines
+    )
+    select
+        scored.record_id,
+        scored.service,
+        scored.account_id,
+        scored.region,
+        scored.bucket,
+        scored.cost,
+        scored.baseline_count,
+        scored.expected,
+        scored.spread,
+        scored.expected - (select coalesce(detect.threshold, sentinel.default_threshold(detect.method))) * scored.spread as lower_bound,
+        scored.expected + (select coalesce(detect.threshold, sentinel.default_threshold(detect.method))) * scored.spread as upper_bound,
+        case when scored.baseline_count >= (select sentinel.default_min_history(detect.method)) then (scored.cost - scored.expected) / scored.spread end as score,
+        scored.cost - scored.expected as impact,
+        100.0 * (scored.cost - scored.expected) / nullif(scored.expected, 0) as impact_pct,
+        coalesce(
+            scored.baseline_count >= (select sentinel.default_min_history(detect.method))
+            and abs(scored.cost - scored.expected) > (select coalesce(detect.threshold, sentinel.default_threshold(detect.method))) * scored.spread
+            and (detect.min_impact is null or scored.cost - scored.expected >= detect.min_impact)
+            and (
+                detect.min_pct is null
+                or 100.0 * (scored.cost - scored.expected) / nullif(scored.expected, 0) >= detect.min_pct
+            ),
+            false
+        ) as anomaly,
+        detect.method
+    from scored
+$$;
+
+comment on function sentinel.detect(text, text, text[], interval, double precision, double precision, double precision) is
+    'Every cost point scored by a causal detector (method trailing|robust|seasonal). select service, bucket, cost, expected, score from sentinel.detect(''trailing'', ''hour'', ''{service}'', ''7 days'', 3.0) where anomaly';
+
+-- Consecutive flagged points of one series form one event: a lasting change alerts once.
+create function sentinel.anomaly_events(
+    method text,
+    granularity text,
+    group_by text[],
+    -- null: the method's default (sentinel.detector_defaults).
+    baseline interval default null,
+    threshold double precision default null,
+    min_impact double precision default null,
+    min_pct double precision default null
+)
+returns table (
+    service text,
+    account_id text,
+    region text,
+    started_at timestamptz,
+    ended_at timestamptz,
+    ongoing boolean,
+    point_count bigint,
+    peak_score double precision,
+    peak_cost double precision,
+    total_impact double precision,
+    method text
+)
+language sql
+stable
+as $$
+    with verdicts as (
+        select
+            scored.service,
+            scored.account_id,
+            scored.region,
+            scored.bucket,
+            scored.cost,
+            scored.score,
+            scored.impact,
+            scored.anomaly,
+            -- Gaps and islands: every point that is not flagged ends a run, so the count of
+            -- such points so far is the same for all points of one run. One sort serves both
+            -- windows (same partition and order).
+            count(*) filter (where not scored.anomaly) over so_far as island,
+            last_value(scored.bucket) over whole_series as series_last
+        from sentinel.detect(
+            anomaly_events.method,
+            anomaly_events.granularity,
+            anomaly_events.group_by,
+            anomaly_events.baseline,
+            anomaly_events.threshold,
+            anomaly_events.min_impact,
+            anomaly_events.min_pct
+        ) as scored
+        window
+            by_time as (
+                partition by scored.service, scored.account_id, scored.region
+                order by scored.bucket, scored.record_id
+            ),
+            so_far as (by_time rows between unbounded preceding and current row),
+            whole_series as (by_time rows between unbounded preceding and unbounded following)
+    )
+    select
+        verdicts.service,
+        verdicts.account_id,
+        verdicts.region,
+        min(verdicts.bucket) as started_at,
+        max(verdicts.bucket) as ended_at,
+        max(verdicts.bucket) = max(verdicts.series_last) as ongoing,
+        count(*) as point_count,
+        (array_agg(verdicts.score order by abs(verdicts.score) desc))[1] as peak_score,
+        max(verdicts.cost) as peak_cost,
+        sum(verdicts.impact) as total_impact,
+        anomaly_events.method
+    from verdicts
+    where verdicts.anomaly
+    group by verdicts.service, verdicts.account_id, verdicts.region, verdicts.island
+$$;
+
+comment on function sentinel.anomaly_events(text, text, text[], interval, double precision, double precision, double precision) is
+    'Runs of consecutive flagged points per series, same parameters as sentinel.detect: start, end, ongoing (the run reaches the series'' newest point), peak score, total impact.';
+
