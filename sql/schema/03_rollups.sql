@@ -278,7 +278,9 @@ select
     baseline_stddev,
     seasonal_count,
     seasonal_expected,
-    seasonal_spread
+    seasonal_spread,
+    seasonal_ratio,
+    seasonal_shape
 from sentinel_data.service_hourly_cost;
 
 comment on view sentinel.service_hourly_costs is
@@ -296,6 +298,10 @@ comment on column sentinel.service_hourly_costs.seasonal_count is
     'Hours of the same hour of day and kind of day (weekday, weekend) in the 28 days before, with a ratio to their own trailing week.';
 comment on column sentinel.service_hourly_costs.seasonal_expected is
     'The seasonal detector''s expected value at its default window (28 days): shape of this hour times the level of the last day.';
+comment on column sentinel.service_hourly_costs.seasonal_ratio is
+    'cost / baseline_mean: the hour against its trailing mean (the seasonal shape is the median of these).';
+comment on column sentinel.service_hourly_costs.seasonal_shape is
+    'The seasonal shape of this hour: the median seasonal_ratio of the same hours in the 28 days before.';
 comment on column sentinel.service_hourly_costs.seasonal_spread is
     'The seasonal detector''s spread before the floors of sentinel.verdict_spread.';
 

@@ -61,3 +61,135 @@ $$;
 
 comment on function sentinel.cost_points(text, text[]) is
     'Usage cost points per series (charge_type usage): granularity record|hour|day, group_by a subset of {service,account_id,region}. select service, bucket, cost from sentinel.cost_points(''hour'', ''{service}'')';
+
+-- The points a stage of the detectors reads, and which of them it computes (target). Three
+-- scopes, one function, so that the full computation, the refresh of the stored baselines and
+-- the ingest verdict run the very same stages (06_trailing.sql, 08_seasonal.sql):
+--   * first_hours null: every point of cost_points, or with only_stale the points of the
+--     services whose stored baselines are stale (sentinel.stale_baselines); all are targets;
+--   * spans of hours (granularity hour, group_by service: the refresh): for each services[i],
+--     the hours from first_hours[i] - reach to last_hours[i]; those from first_hours[i] on are
+--     targets, and the earlier ones bring their stored seasonal values, which stand in for
+--     their own (recomputing them would need their whole history);
+--   * spans of records (granularity record: the ingest verdict), the same way, from the usage
+--     records of each service.
+-- Every branch reads views of schema sentinel, by a range scan per service for the spans.
+create function sentinel_internal.scoped_points(
+    granularity text,
+    group_by text[],
+    only_stale boolean,
+    services text[],
+    first_hours timestamptz[],
+    last_hours timestamptz[],
+    reach interval
+)
+returns table (
+    record_id bigint,
+    service text,
+    account_id text,
+    region text,
+    bucket timestamptz,
+    cost numeric,
+    target boolean,
+    first_hour timestamptz,
+    stored_ratio double precision,
+    stored_count bigint,
+    stored_shape double precision,
+    stored_expected double precision
+)
+language sql
+stable
+as $$
+    select
+        point.record_id,
+        point.service,
+        point.account_id,
+        point.region,
+        point.bucket,
+        point.cost,
+        true as target,
+        '-infinity'::timestamptz as first_hour,
+        null::double precision as stored_ratio,
+        null::bigint as stored_count,
+        null::double precision as stored_shape,
+        null::double precision as stored_expected
+    from sentinel.cost_points(scoped_points.granularity, scoped_points.group_by) as point
+    where scoped_points.first_hours is null
+        and (
+            not scoped_points.only_stale
+            or (
+                -- A one-time filter: when nothing is stale this branch reads nothing.
+                exists (select from sentinel.stale_baselines)
+                and point.service = any (
+                    array(select stale.service from sentinel.stale_baselines as stale)
+                )
+            )
+        )
+    union all
+    select
+        null::bigint as record_id,
+        stored.service,
+        null::text as account_id,
+        null::text as region,
+        stored.hour as bucket,
+        stored.cost,
+        stored.hour >= changed.first_hour as target,
+        changed.first_hour,
+        stored.seasonal_ratio,
+        stored.seasonal_count,
+        stored.seasonal_shape,
+        stored.seasonal_expected
+    from unnest(scoped_points.services, scoped_points.first_hours, scoped_points.last_hours)
+        as changed (service, first_hour, last_hour)
+    cross join lateral (
+        select
+            rollup.service,
+            rollup.hour,
+            rollup.cost,
+            rollup.seasonal_ratio,
+            rollup.seasonal_count,
+            rollup.seasonal_shape,
+            rollup.seasonal_expected
+        from sentinel.service_hourly_costs as rollup
+        where rollup.service = changed.service
+            and rollup.hour >= changed.first_hour - scoped_points.reach
+            and rollup.hour <= changed.last_hour
+        -- Not flattened: a primary key range scan per service, never a scan of the table.
+        offset 0
+    ) as stored
+    where scoped_points.first_hours is not null and scoped_points.granularity = 'hour'
+    union all
+    select
+        rec.id as record_id,
+        rec.service,
+        null::text as account_id,
+        null::text as region,
+        rec."timestamp" as bucket,
+        rec.cost,
+        rec."timestamp" >= changed.first_hour as target,
+        changed.first_hour,
+        null::double precision as stored_ratio,
+        null::bigint as stored_count,
+        null::double precision as stored_shape,
+        null::double precision as stored_expected
+    from unnest(scoped_points.services, scoped_points.first_hours, scoped_points.last_hours)
+        as changed (service, first_hour, last_hour)
+    cross join lateral (
+        select
+            line.id,
+            line.service,
+            line.cost,
+            line."timestamp"
+        from sentinel.billing_line_items as line
+        where line.service = changed.service
+            and line."timestamp" >= changed.first_hour - scoped_points.reach
+            and line."timestamp" <= changed.last_hour
+            and line.charge_type = 'usage'
+        -- Not flattened: one range scan of the (service, timestamp) index per service.
+        offset 0
+    ) as rec
+    where scoped_points.first_hours is not null and scoped_points.granularity = 'record'
+$$;
+
+comment on function sentinel_internal.scoped_points(text, text[], boolean, text[], timestamptz[], timestamptz[], interval) is
+    'The points a detector stage reads: all (or the stale services''), or spans of hours (refresh) or records (ingest verdict) with target marking the points to compute.';

@@ -1,12 +1,81 @@
--- Why: the trailing detector (method=trailing), the simplest causal baseline.
+-- Why: the trailing detector (method=trailing), the simplest causal baseline, defined once: the
+-- full computation, the stored baselines of its default call (09_refresh.sql), the seasonal
+-- detector's ratios (08_seasonal.sql) and the verdict at ingest all read trailing_points.
 
--- method=trailing: mean and population stddev of the same series over the preceding window,
--- the current bucket excluded. Numeric moving aggregates are exact and run in linear time.
--- Hour buckets per service at the default window (sentinel.detector_defaults) come precomputed from the rollup, except
--- for the services whose stored baselines are stale (sentinel.stale_baselines, until
--- sentinel.refresh_baselines() runs): those are computed in full, so the answer never depends
--- on whether a refresh has run. Both tests are init plans, computed once per call; when nothing
--- is stale the full branch is skipped without reading the rollup.
+-- Each point with the count, mean (expected) and population stddev (spread) of its series over
+-- the window before it, the point itself excluded. Numeric moving aggregates are exact and run
+-- in linear time. scope as in sentinel_internal.scoped_points; reach (at least baseline) is how
+-- far before a span the points are read.
+create function sentinel_internal.trailing_points(
+    granularity text,
+    group_by text[],
+    baseline interval,
+    reach interval,
+    only_stale boolean,
+    services text[],
+    first_hours timestamptz[],
+    last_hours timestamptz[]
+)
+returns table (
+    record_id bigint,
+    service text,
+    account_id text,
+    region text,
+    bucket timestamptz,
+    cost double precision,
+    target boolean,
+    first_hour timestamptz,
+    stored_ratio double precision,
+    stored_count bigint,
+    stored_shape double precision,
+    stored_expected double precision,
+    baseline_count bigint,
+    expected double precision,
+    spread double precision
+)
+language sql
+stable
+as $$
+    select
+        point.record_id,
+        point.service,
+        point.account_id,
+        point.region,
+        point.bucket,
+        point.cost::double precision as cost,
+        point.target,
+        point.first_hour,
+        point.stored_ratio,
+        point.stored_count,
+        point.stored_shape,
+        point.stored_expected,
+        count(*) over preceding_window as baseline_count,
+        (avg(point.cost) over preceding_window)::double precision as expected,
+        (stddev_pop(point.cost) over preceding_window)::double precision as spread
+    from sentinel_internal.scoped_points(
+        trailing_points.granularity,
+        trailing_points.group_by,
+        trailing_points.only_stale,
+        trailing_points.services,
+        trailing_points.first_hours,
+        trailing_points.last_hours,
+        trailing_points.reach
+    ) as point
+    window preceding_window as (
+        partition by point.service, point.account_id, point.region
+        order by point.bucket
+        range between trailing_points.baseline preceding and interval '1 microsecond' preceding
+    )
+$$;
+
+comment on function sentinel_internal.trailing_points(text, text[], interval, interval, boolean, text[], timestamptz[], timestamptz[]) is
+    'The trailing detector''s stage: each point of the scope with count, mean and stddev of its series over the preceding window.';
+
+-- method=trailing. Hour buckets per service at the default window come from the stored
+-- baselines, except for the services whose stored baselines are stale (sentinel.stale_baselines,
+-- until sentinel.refresh_baselines() runs): those are computed in full, so the answer never
+-- depends on whether a refresh has run. The choice is made once per call (one-time filters);
+-- when nothing is stale the full branch reads nothing.
 create function sentinel.trailing_baseline(granularity text, group_by text[], baseline interval)
 returns table (
     record_id bigint,
@@ -23,33 +92,28 @@ language sql
 stable
 as $$
     select
-        rollup_point.record_id,
-        rollup_point.service,
-        rollup_point.account_id,
-        rollup_point.region,
-        rollup_point.bucket,
-        rollup_point.cost::double precision as cost,
-        count(*) over preceding_window as baseline_count,
-        (avg(rollup_point.cost) over preceding_window)::double precision as expected,
-        (stddev_pop(rollup_point.cost) over preceding_window)::double precision as spread
-    from sentinel.cost_points(trailing_baseline.granularity, trailing_baseline.group_by) as rollup_point
-    where not (
+        computed.record_id,
+        computed.service,
+        computed.account_id,
+        computed.region,
+        computed.bucket,
+        computed.cost,
+        computed.baseline_count,
+        computed.expected,
+        computed.spread
+    from sentinel_internal.trailing_points(
+        trailing_baseline.granularity,
+        trailing_baseline.group_by,
+        trailing_baseline.baseline,
+        trailing_baseline.baseline,
+        -- The default call: only the stale services are computed here.
         trailing_baseline.granularity = 'hour'
-        and trailing_baseline.group_by = array['service']
-        and trailing_baseline.baseline = sentinel.default_window('trailing')
-    )
-        or (
-            -- A one-time filter: when nothing is stale the full branch reads nothing.
-            exists (select from sentinel.stale_baselines)
-            and rollup_point.service = any (
-                array(select stale.service from sentinel.stale_baselines as stale)
-            )
-        )
-    window preceding_window as (
-        partition by rollup_point.service, rollup_point.account_id, rollup_point.region
-        order by rollup_point.bucket
-        range between trailing_baseline.baseline preceding and interval '1 microsecond' preceding
-    )
+            and trailing_baseline.group_by = array['service']
+            and trailing_baseline.baseline = sentinel.default_window('trailing'),
+        null,
+        null,
+        null
+    ) as computed
     union all
     select
         null::bigint as record_id,

@@ -25,8 +25,19 @@
 -- (sentinel_internal.recompute_baselines keeps them with the same expressions), so the
 -- recommended call reads one row per hour instead of sorting arrays of peers for every hour of
 -- the year. Services whose stored baselines are stale (sentinel.stale_baselines) are computed
--- in full instead, as in sentinel.trailing_baseline.
-create function sentinel.seasonal_baseline(granularity text, group_by text[], baseline interval)
+
+-- Stage 1, the shape: each point's ratio to its trailing mean (the trailing detector's window),
+-- and the median ratio of the comparable periods before it (same hour of day on the same kind
+-- of day; for day buckets the same kind of day) within the window.
+create function sentinel_internal.seasonal_shapes(
+    granularity text,
+    group_by text[],
+    baseline interval,
+    only_stale boolean,
+    services text[],
+    first_hours timestamptz[],
+    last_hours timestamptz[]
+)
 returns table (
     record_id bigint,
     service text,
@@ -34,9 +45,17 @@ returns table (
     region text,
     bucket timestamptz,
     cost double precision,
-    baseline_count bigint,
-    expected double precision,
-    spread double precision
+    target boolean,
+    first_hour timestamptz,
+    hour_of_day integer,
+    weekend boolean,
+    trailing_count bigint,
+    trailing_mean double precision,
+    trailing_stddev double precision,
+    ratio double precision,
+    seasonal_count bigint,
+    shape double precision,
+    stored_expected double precision
 )
 language sql
 stable
@@ -48,33 +67,34 @@ as $$
             point.account_id,
             point.region,
             point.bucket,
-            point.cost::double precision as cost,
+            point.cost,
+            point.target,
+            point.first_hour,
             case
-                when seasonal_baseline.granularity = 'day' then -1
+                when seasonal_shapes.granularity = 'day' then -1
                 else extract(hour from point.bucket at time zone 'UTC')::integer
             end as hour_of_day,
             extract(isodow from point.bucket at time zone 'UTC') in (6, 7) as weekend,
-            point.cost::double precision
-                / nullif(avg(point.cost) over last_week, 0)::double precision as ratio
-        from sentinel.cost_points(seasonal_baseline.granularity, seasonal_baseline.group_by) as point
-        where not (
-            seasonal_baseline.granularity = 'hour'
-            and seasonal_baseline.group_by = array['service']
-            and seasonal_baseline.baseline = sentinel.default_window('seasonal')
-        )
-            or (
-                -- A one-time filter: when nothing is stale the full branch reads nothing.
-                exists (select from sentinel.stale_baselines)
-                and point.service = any (
-                    array(select stale.service from sentinel.stale_baselines as stale)
-                )
-            )
-        window last_week as (
-            partition by point.service, point.account_id, point.region
-            order by point.bucket
-            -- The ratio is the point against its trailing baseline (the trailing detector's window).
-            range between sentinel.default_window('trailing') preceding and interval '1 microsecond' preceding
-        )
+            point.baseline_count as trailing_count,
+            point.expected as trailing_mean,
+            point.spread as trailing_stddev,
+            case
+                when point.target then point.cost / nullif(point.expected, 0)
+                else point.stored_ratio
+            end as ratio,
+            point.stored_count,
+            point.stored_shape,
+            point.stored_expected
+        from sentinel_internal.trailing_points(
+            seasonal_shapes.granularity,
+            seasonal_shapes.group_by,
+            sentinel.default_window('trailing'),
+            seasonal_shapes.baseline,
+            seasonal_shapes.only_stale,
+            seasonal_shapes.services,
+            seasonal_shapes.first_hours,
+            seasonal_shapes.last_hours
+        ) as point
     ),
     comparable as (
         select
@@ -84,35 +104,92 @@ as $$
             points.region,
             points.bucket,
             points.cost,
+            points.target,
+            points.first_hour,
             points.hour_of_day,
             points.weekend,
+            points.trailing_count,
+            points.trailing_mean,
+            points.trailing_stddev,
+            points.ratio,
+            points.stored_count,
+            points.stored_shape,
+            points.stored_expected,
             array_agg(points.ratio) filter (where points.ratio is not null) over same_period as ratios
         from points
         window same_period as (
             partition by points.service, points.account_id, points.region, points.hour_of_day, points.weekend
             order by points.bucket
-            range between seasonal_baseline.baseline preceding and interval '1 microsecond' preceding
+            range between seasonal_shapes.baseline preceding and interval '1 microsecond' preceding
         )
-    ),
-    shaped as (
-        select
-            comparable.record_id,
-            comparable.service,
-            comparable.account_id,
-            comparable.region,
-            comparable.bucket,
-            comparable.cost,
-            comparable.hour_of_day,
-            comparable.weekend,
-            coalesce(cardinality(comparable.ratios), 0)::bigint as baseline_count,
-            nullif(shape.median, 0) as shape
-        from comparable
-        cross join lateral (
-            select percentile_cont(0.5) within group (order by ratio.value) as median
-            from unnest(comparable.ratios) as ratio (value)
-        ) as shape
-    ),
-    leveled as (
+    )
+    select
+        comparable.record_id,
+        comparable.service,
+        comparable.account_id,
+        comparable.region,
+        comparable.bucket,
+        comparable.cost,
+        comparable.target,
+        comparable.first_hour,
+        comparable.hour_of_day,
+        comparable.weekend,
+        comparable.trailing_count,
+        comparable.trailing_mean,
+        comparable.trailing_stddev,
+        comparable.ratio,
+        case
+            when comparable.target then coalesce(cardinality(comparable.ratios), 0)::bigint
+            else comparable.stored_count
+        end as seasonal_count,
+        case when comparable.target then nullif(shape.median, 0) else comparable.stored_shape end
+            as shape,
+        comparable.stored_expected
+    from comparable
+    cross join lateral (
+        select percentile_cont(0.5) within group (order by ratio.value) as median
+        from unnest(case when comparable.target then comparable.ratios end) as ratio (value)
+    ) as shape
+$$;
+
+comment on function sentinel_internal.seasonal_shapes(text, text[], interval, boolean, text[], timestamptz[], timestamptz[]) is
+    'Seasonal stage 1: each point''s ratio to its trailing mean and its shape (median ratio of the comparable periods in the window).';
+
+-- Stage 2, the level and the expected value: the median of cost / shape over the preceding day
+-- (week, for day buckets), times the shape, so the baseline follows a lasting change after half
+-- that span while shorter spikes and surges do not move it.
+create function sentinel_internal.seasonal_levels(
+    granularity text,
+    group_by text[],
+    baseline interval,
+    only_stale boolean,
+    services text[],
+    first_hours timestamptz[],
+    last_hours timestamptz[]
+)
+returns table (
+    record_id bigint,
+    service text,
+    account_id text,
+    region text,
+    bucket timestamptz,
+    cost double precision,
+    target boolean,
+    first_hour timestamptz,
+    hour_of_day integer,
+    weekend boolean,
+    trailing_count bigint,
+    trailing_mean double precision,
+    trailing_stddev double precision,
+    ratio double precision,
+    seasonal_count bigint,
+    shape double precision,
+    expected double precision
+)
+language sql
+stable
+as $$
+    with leveled as (
         select
             shaped.record_id,
             shaped.service,
@@ -120,22 +197,98 @@ as $$
             shaped.region,
             shaped.bucket,
             shaped.cost,
+            shaped.target,
+            shaped.first_hour,
             shaped.hour_of_day,
             shaped.weekend,
-            shaped.baseline_count,
+            shaped.trailing_count,
+            shaped.trailing_mean,
+            shaped.trailing_stddev,
+            shaped.ratio,
+            shaped.seasonal_count,
             shaped.shape,
+            shaped.stored_expected,
             array_agg(shaped.cost / shaped.shape) filter (where shaped.shape is not null) over recent as levels
-        from shaped
+        from sentinel_internal.seasonal_shapes(
+        seasonal_levels.granularity,
+        seasonal_levels.group_by,
+        seasonal_levels.baseline,
+        seasonal_levels.only_stale,
+        seasonal_levels.services,
+        seasonal_levels.first_hours,
+        seasonal_levels.last_hours
+    ) as shaped
         window recent as (
             partition by shaped.service, shaped.account_id, shaped.region
             order by shaped.bucket
             range between
-                case when seasonal_baseline.granularity = 'day' then interval '7 days' else interval '1 day' end
+                case when seasonal_levels.granularity = 'day' then interval '7 days' else interval '1 day' end
                 preceding
             and interval '1 microsecond' preceding
         )
-    ),
-    expected as (
+    )
+    select
+        leveled.record_id,
+        leveled.service,
+        leveled.account_id,
+        leveled.region,
+        leveled.bucket,
+        leveled.cost,
+        leveled.target,
+        leveled.first_hour,
+        leveled.hour_of_day,
+        leveled.weekend,
+        leveled.trailing_count,
+        leveled.trailing_mean,
+        leveled.trailing_stddev,
+        leveled.ratio,
+        leveled.seasonal_count,
+        leveled.shape,
+        case when leveled.target then leveled.shape * level.median else leveled.stored_expected end
+            as expected
+    from leveled
+    cross join lateral (
+        select percentile_cont(0.5) within group (order by recent.value) as median
+        from unnest(case when leveled.target then leveled.levels end) as recent (value)
+    ) as level
+$$;
+
+comment on function sentinel_internal.seasonal_levels(text, text[], interval, boolean, text[], timestamptz[], timestamptz[]) is
+    'Seasonal stage 2: expected = shape times the level (median deseasonalized cost of the preceding day).';
+
+-- Stage 3, the spread: the greatest of three robust spreads (sentinel.seasonal_spread), two of
+-- them pooled per series and UTC day from the residuals of the days before (computed once per
+-- day from the days' arrays), one from the same hours in the window. Returns the targets.
+create function sentinel_internal.seasonal_points(
+    granularity text,
+    group_by text[],
+    baseline interval,
+    only_stale boolean,
+    services text[],
+    first_hours timestamptz[],
+    last_hours timestamptz[]
+)
+returns table (
+    record_id bigint,
+    service text,
+    account_id text,
+    region text,
+    bucket timestamptz,
+    cost double precision,
+    baseline_count bigint,
+    expected double precision,
+    spread double precision,
+    -- For the stored baselines (09_refresh.sql): the stages' other results.
+    ratio double precision,
+    shape double precision,
+    trailing_count bigint,
+    trailing_mean double precision,
+    trailing_stddev double precision
+)
+language sql
+stable
+as $$
+    with expected as (
         select
             leveled.record_id,
             leveled.service,
@@ -143,15 +296,26 @@ as $$
             leveled.region,
             leveled.bucket,
             leveled.cost,
+            leveled.target,
+            leveled.first_hour,
             leveled.hour_of_day,
             leveled.weekend,
-            leveled.baseline_count,
-            leveled.shape * level.median as expected
-        from leveled
-        cross join lateral (
-            select percentile_cont(0.5) within group (order by recent.value) as median
-            from unnest(leveled.levels) as recent (value)
-        ) as level
+            leveled.trailing_count,
+            leveled.trailing_mean,
+            leveled.trailing_stddev,
+            leveled.ratio,
+            leveled.seasonal_count,
+            leveled.shape,
+            leveled.expected
+        from sentinel_internal.seasonal_levels(
+            seasonal_points.granularity,
+            seasonal_points.group_by,
+            seasonal_points.baseline,
+            seasonal_points.only_stale,
+            seasonal_points.services,
+            seasonal_points.first_hours,
+            seasonal_points.last_hours
+        ) as leveled
     ),
     residuals as (
         select
@@ -161,19 +325,26 @@ as $$
             expected.region,
             expected.bucket,
             expected.cost,
-            expected.baseline_count,
+            expected.seasonal_count,
             expected.expected,
+            expected.target,
+            expected.first_hour,
+            expected.trailing_count,
+            expected.trailing_mean,
+            expected.trailing_stddev,
+            expected.ratio,
+            expected.shape,
             array_agg(abs(expected.cost - expected.expected)) over same_period as period_deviations
         from expected
         window same_period as (
             partition by expected.service, expected.account_id, expected.region, expected.hour_of_day, expected.weekend
             order by expected.bucket
-            range between seasonal_baseline.baseline preceding and interval '1 microsecond' preceding
+            range between seasonal_points.baseline preceding and interval '1 microsecond' preceding
         )
     ),
     -- The residuals of each series and UTC day in time order, and the pooled spreads of each day
     -- from those of the 7 whole days before it (28 for day buckets): a series sorts one week of
-    -- residuals per day rather than per hour.
+    -- residuals per day rather than per hour. A span reads only the days its targets pool.
     daily as (
         select
             expected.service,
@@ -189,6 +360,8 @@ as $$
                 order by expected.bucket, expected.record_id
             ) filter (where expected.expected <> 0) as root_deviations
         from expected
+        where expected.bucket >= date_trunc('day', expected.first_hour, 'UTC')
+            - case when seasonal_points.granularity = 'day' then interval '28 days' else interval '7 days' end
         group by expected.service, expected.account_id, expected.region, 4
     ),
     week_residuals as (
@@ -204,7 +377,7 @@ as $$
             partition by daily.service, daily.account_id, daily.region
             order by daily.day
             range between
-                case when seasonal_baseline.granularity = 'day' then interval '28 days' else interval '7 days' end
+                case when seasonal_points.granularity = 'day' then interval '28 days' else interval '7 days' end
                 preceding
             and interval '1 microsecond' preceding
         )
@@ -225,8 +398,9 @@ as $$
     ),
     -- Each point takes its day's pooled spreads from a window over (series, day) that also holds
     -- that day's row of pooled, rather than from a join: a join would have to match the null
-    -- columns left out of group_by, and its plan would rest on row estimates that are far off
-    -- for the stale services alone.
+    -- Each point takes its day's pooled spreads from a window over (series, day) that also holds
+    -- that day's row of pooled, rather than from a join: a join would have to match the null
+    -- columns left out of group_by, and its plan would rest on row estimates that are far off.
     spreads as (
         select
             day_rows.record_id,
@@ -235,10 +409,15 @@ as $$
             day_rows.region,
             day_rows.bucket,
             day_rows.cost,
-            day_rows.baseline_count,
+            day_rows.seasonal_count,
             day_rows.expected,
             day_rows.period_deviations,
             day_rows.point,
+            day_rows.trailing_count,
+            day_rows.trailing_mean,
+            day_rows.trailing_stddev,
+            day_rows.ratio,
+            day_rows.shape,
             max(day_rows.mad) over same_day as mad,
             max(day_rows.mean_deviation) over same_day as mean_deviation,
             max(day_rows.root_mad) over same_day as root_mad,
@@ -252,15 +431,21 @@ as $$
                 residuals.bucket,
                 date_trunc('day', residuals.bucket, 'UTC') as day,
                 residuals.cost,
-                residuals.baseline_count,
+                residuals.seasonal_count,
                 residuals.expected,
                 residuals.period_deviations,
                 true as point,
+                residuals.trailing_count,
+                residuals.trailing_mean,
+                residuals.trailing_stddev,
+                residuals.ratio,
+                residuals.shape,
                 null::double precision as mad,
                 null::double precision as mean_deviation,
                 null::double precision as root_mad,
                 null::double precision as root_mean_deviation
             from residuals
+            where residuals.target
             union all
             select
                 null::bigint as record_id,
@@ -270,10 +455,15 @@ as $$
                 null::timestamptz as bucket,
                 pooled.day,
                 null::double precision as cost,
-                null::bigint as baseline_count,
+                null::bigint as seasonal_count,
                 null::double precision as expected,
                 null::double precision[] as period_deviations,
                 false as point,
+                null::bigint as trailing_count,
+                null::double precision as trailing_mean,
+                null::double precision as trailing_stddev,
+                null::double precision as ratio,
+                null::double precision as shape,
                 pooled.mad,
                 pooled.mean_deviation,
                 pooled.root_mad,
@@ -289,7 +479,7 @@ as $$
         spreads.region,
         spreads.bucket,
         spreads.cost,
-        spreads.baseline_count,
+        spreads.seasonal_count as baseline_count,
         spreads.expected,
         sentinel.seasonal_spread(
             spreads.expected,
@@ -299,10 +489,61 @@ as $$
             spreads.root_mean_deviation,
             period.mad,
             period.mean_deviation
-        ) as spread
+        ) as spread,
+        spreads.ratio,
+        spreads.shape,
+        spreads.trailing_count,
+        spreads.trailing_mean,
+        spreads.trailing_stddev
     from spreads
     cross join lateral sentinel.robust_deviation(spreads.period_deviations) as period
     where spreads.point
+$$;
+
+comment on function sentinel_internal.seasonal_points(text, text[], interval, boolean, text[], timestamptz[], timestamptz[]) is
+    'Seasonal stage 3: the targets of the scope with expected value and spread (and ratio, shape and trailing statistics for the stored baselines).';
+
+-- method=seasonal. Hour buckets per service at the default window come from the stored
+-- baselines (09_refresh.sql), so the recommended call reads one row per hour instead of sorting
+-- arrays of peers for every hour of the year; services whose stored baselines are stale
+-- (sentinel.stale_baselines) are computed in full instead, as in sentinel.trailing_baseline.
+create function sentinel.seasonal_baseline(granularity text, group_by text[], baseline interval)
+returns table (
+    record_id bigint,
+    service text,
+    account_id text,
+    region text,
+    bucket timestamptz,
+    cost double precision,
+    baseline_count bigint,
+    expected double precision,
+    spread double precision
+)
+language sql
+stable
+as $$
+    select
+        computed.record_id,
+        computed.service,
+        computed.account_id,
+        computed.region,
+        computed.bucket,
+        computed.cost,
+        computed.baseline_count,
+        computed.expected,
+        computed.spread
+    from sentinel_internal.seasonal_points(
+        seasonal_baseline.granularity,
+        seasonal_baseline.group_by,
+        seasonal_baseline.baseline,
+        -- The default call: only the stale services are computed here.
+        seasonal_baseline.granularity = 'hour'
+            and seasonal_baseline.group_by = array['service']
+            and seasonal_baseline.baseline = sentinel.default_window('seasonal'),
+        null,
+        null,
+        null
+    ) as computed
     union all
     select
         null::bigint as record_id,

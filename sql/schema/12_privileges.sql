@@ -9,3 +9,15 @@ grant usage on schema sentinel to sentinel_reader;
 grant select on all tables in schema sentinel to sentinel_reader;
 grant execute on all functions in schema sentinel to sentinel_reader;
 revoke execute on function sentinel.refresh_baselines() from public;
+-- The detectors' stages in sentinel_internal are inlined into the reader's detection calls, so
+-- the reader may see and run them (they read only views of schema sentinel); the trigger
+-- functions and the refresh stay out of reach.
+revoke execute on all functions in schema sentinel_internal from public;
+grant usage on schema sentinel_internal to sentinel_reader;
+grant execute on function
+    sentinel_internal.scoped_points(text, text[], boolean, text[], timestamptz[], timestamptz[], interval),
+    sentinel_internal.trailing_points(text, text[], interval, interval, boolean, text[], timestamptz[], timestamptz[]),
+    sentinel_internal.seasonal_shapes(text, text[], interval, boolean, text[], timestamptz[], timestamptz[]),
+    sentinel_internal.seasonal_levels(text, text[], interval, boolean, text[], timestamptz[], timestamptz[]),
+    sentinel_internal.seasonal_points(text, text[], interval, boolean, text[], timestamptz[], timestamptz[])
+to sentinel_reader;
