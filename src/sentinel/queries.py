@@ -69,12 +69,16 @@ def _detector_arguments(params: DetectionParams) -> dict[str, Any]:
     }
 
 
+# Methods that call other wrappers instead of a query file of their own.
+COMPOSITES = {"insert_billing_records_scored"}
+
+
 class Queries:
     """The SQL of sql/queries/, loaded once; a missing or malformed file fails here, by name."""
 
     def __init__(self, directory: Path | None = None) -> None:
         self._sql = load_queries(directory or resource_dir("sql") / "queries")
-        wrappers = {name for name in vars(Queries) if not name.startswith("_")}
+        wrappers = {name for name in vars(Queries) if not name.startswith("_")} - COMPOSITES
         if missing := sorted(wrappers - self._sql.keys()):
             raise QueryFileError(f"missing query files: {', '.join(m + '.sql' for m in missing)}")
 
@@ -170,11 +174,21 @@ class Queries:
             conn, "find_anomaly_events", AnomalyEvent, _detector_arguments(params)
         )
 
+    async def score_billing_records(
+        self, conn: AsyncConnection, *, ids: Sequence[int]
+    ) -> list[ScoredBillingRecord]:
+        """The verdict at ingest of records stored earlier in this transaction, by id."""
+        return await self._all(
+            conn, "score_billing_records", ScoredBillingRecord, {"ids": list(ids)}
+        )
+
     async def insert_billing_records_scored(
         self, conn: AsyncConnection, *, records: Sequence[BillingRecordFields]
     ) -> list[ScoredBillingRecord]:
-        params = _columns(records)
-        return await self._all(conn, "insert_billing_records_scored", ScoredBillingRecord, params)
+        """Store the records, then judge them (two statements: a statement does not see the
+        rows it inserts); in the caller's transaction, so all or nothing."""
+        stored = await self.insert_billing_records(conn, records=records)
+        return await self.score_billing_records(conn, ids=[record.id for record in stored])
 
     # Imports of billing export files (sentinel.importers drives these, in one transaction).
 
