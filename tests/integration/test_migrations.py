@@ -155,7 +155,8 @@ def test_round_trip(new_database) -> None:
 
     migrated = apply_migrations(url)
     assert migrated.applied == every
-    assert migrated.rebuilt and not migrated.adopted
+    assert migrated.rebuilt
+    assert not migrated.adopted
     assert schemas(url) == {"sentinel", "sentinel_data", "sentinel_internal"}
     assert views(url) >= CONTRACT_VIEWS
     second = apply_migrations(url)
@@ -284,7 +285,8 @@ def test_a_database_of_sentinel_0_1_upgrades_in_place(legacy_database, new_datab
     assert any(row[-1] for row in before["seasonal"])  # the spike is flagged
 
     migrated = apply_migrations(url)
-    assert migrated.adopted and migrated.rebuilt
+    assert migrated.adopted
+    assert migrated.rebuilt
     assert migrated.applied == [m for m in migration_ids() if m != BASELINE_ID]
     assert fetch(url, "select * from sentinel_data.billing_record order by id") == records
     # Stale after the rebuild, computed in full: the same verdicts; refreshed: the same numbers.
