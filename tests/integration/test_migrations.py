@@ -294,10 +294,13 @@ def test_a_database_of_sentinel_0_1_upgrades_in_place(legacy_database, new_datab
     assert refresh(url) == 3
     assert (verdicts(url), stored_baselines(url)) == (before, baselines)
     # The 0.1 code kept in sentinel_data is gone; its triggers are the new code's.
-    assert fetch(
-        url,
-        "select proname from pg_proc where pronamespace = 'sentinel_data'::regnamespace",
-    ) == []
+    assert (
+        fetch(
+            url,
+            "select proname from pg_proc where pronamespace = 'sentinel_data'::regnamespace",
+        )
+        == []
+    )
     insert_records(url, [("svc-0", 2.0, datetime(2026, 2, 1, tzinfo=UTC))])
     assert fetch(url, "select count(*) from sentinel.stale_baselines where service = 'svc-0'") == [
         (1,)
