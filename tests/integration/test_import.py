@@ -516,9 +516,7 @@ def test_upload_and_history(client, clean):
         300,
         "imported",
     )
-    again = client.post(
-        "/api/v1/billing/import", content=CUR_PARQUET.read_bytes(), headers=OCTETS
-    )
+    again = client.post("/api/v1/billing/import", content=CUR_PARQUET.read_bytes(), headers=OCTETS)
     assert again.status_code == 201
     assert again.json()["status"] == "unchanged"
     history = client.get("/api/v1/billing/imports")

@@ -4,7 +4,6 @@ from typing import Annotated
 
 from litestar import Controller, delete, get, post
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException
 from litestar.params import JSONBody, PathParameter
 from psycopg import AsyncConnection
 
@@ -62,5 +61,8 @@ class KeysController(Controller):
     ) -> ApiKey:
         revoked = await queries.revoke_api_key(conn, name=name)
         if revoked is None:
-            raise NotFoundException(detail=f"no active API key named {name!r}")
+            detail = f"no active API key named {name!r}"
+            raise problem(
+                404, detail, errors=[{"field": "name", "message": detail, "source": "path"}]
+            )
         return revoked

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from litestar import Controller, delete
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException, ValidationException
+from litestar.exceptions import ValidationException
 from litestar.params import PathParameter
 from psycopg import AsyncConnection
 
@@ -99,5 +99,9 @@ class DeletionController(Controller):
             await queries.lock_imports(conn)
             deleted = await queries.delete_import(conn, import_id=import_id)
         if deleted is None or deleted.imports_deleted == 0:
-            raise NotFoundException(detail="Import not found")
+            raise problem(
+                404,
+                "Import not found",
+                errors=[{"field": "id", "message": "no such import", "source": "path"}],
+            )
         return deleted
