@@ -8,4 +8,4 @@ from litestar import Request
 
 def link_to(request: Request, public_url: str | None, query: dict[str, list[str]]) -> str:
     target = f"{request.url.path}?{urlencode(query, doseq=True)}"
-    return f"{public_url}{target}" if public_url else target
+    return f"{public_url.rstrip('/')}{target}" if public_url else target
