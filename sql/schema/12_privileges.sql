@@ -5,19 +5,21 @@
 -- sentinel.anomalies, for speed, and sentinel.refresh_baselines, which writes nothing but the
 -- stored baselines, so that a reader's detection calls can be made fast again (README,
 -- "Roles"). Re-issued at every build, since the build creates every object anew.
-grant usage on schema sentinel to sentinel_reader;
-grant select on all tables in schema sentinel to sentinel_reader;
-grant execute on all functions in schema sentinel to sentinel_reader;
+-- The application role (sentinel serve, migration 0016) reads the same contract, and writes
+-- the tables of sentinel_data it needs (granted with them, in the migrations).
+grant usage on schema sentinel to sentinel_reader, sentinel_app;
+grant select on all tables in schema sentinel to sentinel_reader, sentinel_app;
+grant execute on all functions in schema sentinel to sentinel_reader, sentinel_app;
 revoke execute on function sentinel.refresh_baselines() from public;
 -- The detectors' stages in sentinel_internal are inlined into the reader's detection calls, so
 -- the reader may see and run them (they read only views of schema sentinel); the trigger
 -- functions and the refresh stay out of reach.
 revoke execute on all functions in schema sentinel_internal from public;
-grant usage on schema sentinel_internal to sentinel_reader;
+grant usage on schema sentinel_internal to sentinel_reader, sentinel_app;
 grant execute on function
     sentinel_internal.scoped_points(text, text[], boolean, text[], timestamptz[], timestamptz[], interval),
     sentinel_internal.trailing_points(text, text[], interval, interval, boolean, text[], timestamptz[], timestamptz[]),
     sentinel_internal.seasonal_shapes(text, text[], interval, boolean, text[], timestamptz[], timestamptz[]),
     sentinel_internal.seasonal_levels(text, text[], interval, boolean, text[], timestamptz[], timestamptz[]),
     sentinel_internal.seasonal_points(text, text[], interval, boolean, text[], timestamptz[], timestamptz[])
-to sentinel_reader;
+to sentinel_reader, sentinel_app;

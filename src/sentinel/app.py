@@ -7,20 +7,26 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar
+from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
 from sentinel import __version__
+from sentinel.auth import api_key_guard, check_declared_scopes
 from sentinel.db import create_pool
 from sentinel.errors import problem_details_plugin
+from sentinel.forgery import forgery_guard
 from sentinel.queries import Queries
 from sentinel.routes.billing import BillingController
 from sentinel.routes.health import health
 from sentinel.routes.imports import ImportController
+from sentinel.routes.keys import KeysController
+from sentinel.routes.lifecycle import DeletionController
 from sentinel.settings import Settings
 
 
@@ -87,13 +93,34 @@ def create_app(settings: Settings) -> Litestar:
     def provide_queries() -> Queries:
         return queries
 
-    return Litestar(
-        route_handlers=[BillingController, ImportController, health],
+    def provide_settings() -> Settings:
+        return settings
+
+    app = Litestar(
+        route_handlers=[
+            BillingController,
+            ImportController,
+            DeletionController,
+            KeysController,
+            health,
+        ],
         dependencies={
             "conn": Provide(provide_connection),
             "pool": Provide(provide_pool, sync_to_thread=False),
             "queries": Provide(provide_queries, sync_to_thread=False, use_cache=True),
+            "settings": Provide(provide_settings, sync_to_thread=False, use_cache=True),
         },
+        # Who may ask (API key and scope), then whether the request could be a forgery: both
+        # run before the body is read.
+        guards=[api_key_guard(settings, queries), forgery_guard(settings)],
+        cors_config=CORSConfig(
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Prefer"],
+            expose_headers=["Link", "Preference-Applied", "X-Records-Created"],
+        )
+        if settings.cors_origins
+        else None,
         lifespan=[open_pool],
         plugins=[problem_details_plugin()],
         openapi_config=OpenAPIConfig(
@@ -102,7 +129,13 @@ def create_app(settings: Settings) -> Litestar:
             description="Cloud cost anomaly detection on PostgreSQL.",
             path="/docs",
             render_plugins=[SwaggerRenderPlugin()],
+            components=Components(
+                security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}
+            ),
+            security=[{"bearer": []}],
         ),
         request_max_body_size=settings.max_body_size,
         state=State({"settings": settings}),
     )
+    check_declared_scopes(app)
+    return app

@@ -1,4 +1,5 @@
-"""The `sentinel` command: serve, migrate, seed, anomalies, psql."""
+"""The `sentinel` command: serve, migrate, seed, anomalies, psql (keys, imports, reset: in
+cli_admin.py)."""
 
 import argparse
 import asyncio
@@ -16,6 +17,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from sentinel import cli_admin
 from sentinel.embedded import DatabaseUnavailable, database_url, psql_executable
 from sentinel.migrations import BASELINE_ID, Migrated, apply_migrations, rollback_migrations
 from sentinel.queries import Queries
@@ -61,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     seed = commands.add_parser("seed", help="store mock AWS billing data")
     seed.add_argument("--days", type=_days, default=30, help="days of hourly data, 1-365")
+    seed.add_argument(
+        "--force", action="store_true", help="seed even though imported records are stored"
+    )
 
     anomalies = commands.add_parser("anomalies", help="print anomalies as a table")
     anomalies.add_argument("--threshold", type=_threshold, default=2.0, help="|z| above this")
@@ -72,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="import billing exports (AWS CUR, CUR 2.0, FOCUS, Azure; CSV, .gz, .zip, Parquet)",
     )
     imports.add_argument("files", nargs="+", type=Path, metavar="FILE", help="export files")
+    cli_admin.add_commands(commands)
     return parser
 
 
@@ -115,20 +121,30 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, settings: Settings, url: str, console: Console) -> int:
+    # Migrations and reset run as the owner; the rest as DATABASE_URL (the application role).
+    owner_url = settings.migration_database_url or url
     if args.command == "serve":
         return _serve(args, settings, url, console)
+    if args.command in cli_admin.COMMANDS:
+        return cli_admin.run(args, url, owner_url, console)
     if args.command == "migrate":
         if args.rollback:
-            done = rollback_migrations(url, count=None if args.all else 1)
+            done = rollback_migrations(owner_url, count=None if args.all else 1)
             console.print(f"rolled back {len(done)} migration(s): {', '.join(done) or '-'}")
         else:
-            migrated = apply_migrations(url)
+            migrated = apply_migrations(owner_url)
             _print_migrated(migrated, console, quiet=False)
             if migrated.rebuilt:
-                asyncio.run(_refresh_baselines(url, console))
+                asyncio.run(_refresh_baselines(owner_url, console))
         return 0
     if args.command == "seed":
-        count = asyncio.run(_seed(url, args.days))
+        count = asyncio.run(_seed(url, args.days, force=args.force))
+        if count is None:
+            console.print(
+                "[red]the database holds imported billing records; mock data would mix with "
+                "them for good. Add --force to seed anyway[/red]"
+            )
+            return 1
         console.print(f"seeded {count} billing records over {args.days} days")
         return 0
     if args.command == "anomalies":
@@ -149,17 +165,24 @@ def _serve(args: argparse.Namespace, settings: Settings, url: str, console: Cons
 
     if settings.migrate_on_start and not args.no_migrate:
         # Stored baselines a rebuild marked stale are recomputed by the background refresh.
-        _print_migrated(apply_migrations(url), console, quiet=True)
+        _print_migrated(
+            apply_migrations(settings.migration_database_url or url), console, quiet=True
+        )
     host = args.host or settings.host
     port = args.port or settings.port
-    app = create_app(settings.model_copy(update={"database_url": url}))
+    # The address actually listened on decides whether API keys are required by default.
+    app = create_app(settings.model_copy(update={"database_url": url, "host": host, "port": port}))
     uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
     return 0
 
 
-async def _seed(url: str, days: int) -> int:
+async def _seed(url: str, days: int, *, force: bool) -> int | None:
+    """Stores the mock records; None (nothing stored) when imported records are there."""
+    queries = Queries()
     async with await psycopg.AsyncConnection.connect(url) as conn:
-        return await store_mock_records(conn, Queries(), days=days)
+        if not force and await queries.has_imported_records(conn):
+            return None
+        return await store_mock_records(conn, queries, days=days)
 
 
 async def _import(url: str, files: list[Path], console: Console) -> int:

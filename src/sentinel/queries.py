@@ -11,12 +11,15 @@ from pydantic import BaseModel
 
 from sentinel.db import QueryFileError, load_queries, resource_dir
 from sentinel.detection import DetectionParams
+from sentinel.keys import ApiKey, StoredApiKey
 from sentinel.schemas import (
     Anomaly,
     AnomalyEvent,
     BillingImport,
     BillingRecord,
     BillingRecordFields,
+    DeletedImport,
+    DeletedRecords,
     DetectedAnomaly,
     DetectorDefaults,
     ScoredBillingRecord,
@@ -279,3 +282,47 @@ class Queries:
 
     async def list_imports(self, conn: AsyncConnection, *, limit: int = 100) -> list[BillingImport]:
         return await self._all(conn, "list_imports", BillingImport, {"limit": limit})
+
+    # API keys (sentinel.keys drives these).
+
+    async def insert_api_key(
+        self, conn: AsyncConnection, *, name: str, scope: str, prefix: str, token_sha256: bytes
+    ) -> ApiKey | None:
+        params = {"name": name, "scope": scope, "prefix": prefix, "token_sha256": token_sha256}
+        return await self._one(conn, "insert_api_key", ApiKey, params)
+
+    async def list_api_keys(self, conn: AsyncConnection) -> list[ApiKey]:
+        return await self._all(conn, "list_api_keys", ApiKey, {})
+
+    async def find_api_key(self, conn: AsyncConnection, *, prefix: str) -> StoredApiKey | None:
+        return await self._one(conn, "find_api_key", StoredApiKey, {"prefix": prefix})
+
+    async def touch_api_key(self, conn: AsyncConnection, *, id: int) -> None:
+        await conn.execute(self._sql["touch_api_key"], {"id": id})
+
+    async def revoke_api_key(self, conn: AsyncConnection, *, name: str) -> ApiKey | None:
+        return await self._one(conn, "revoke_api_key", ApiKey, {"name": name})
+
+    # Deletion and reset.
+
+    async def delete_import(self, conn: AsyncConnection, *, import_id: int) -> DeletedImport:
+        deleted = await self._one(conn, "delete_import", DeletedImport, {"import_id": import_id})
+        assert deleted is not None  # counts always yield a row
+        return deleted
+
+    async def delete_billing_records(
+        self, conn: AsyncConnection, *, service: str, start: datetime, end: datetime
+    ) -> DeletedRecords:
+        params = {"service": service, "start": start, "end": end}
+        deleted = await self._one(conn, "delete_billing_records", DeletedRecords, params)
+        assert deleted is not None  # count(*) always yields a row
+        return deleted
+
+    async def has_imported_records(self, conn: AsyncConnection) -> bool:
+        cur = await conn.execute(self._sql["has_imported_records"])
+        row = await cur.fetchone()
+        assert row is not None  # exists(...) always yields a row
+        return bool(row[0])
+
+    async def truncate_billing_data(self, conn: AsyncConnection) -> None:
+        await conn.execute(self._sql["truncate_billing_data"])

@@ -191,6 +191,16 @@ class SeedResult(BaseModel):
     records_created: int
 
 
+class DeletedRecords(BaseModel):
+    records_deleted: int
+
+
+class DeletedImport(DeletedRecords):
+    imports_deleted: int = Field(
+        description="The import and its no-op re-imports of the same bytes (status unchanged)"
+    )
+
+
 class Health(BaseModel):
     status: str
     service: str

@@ -1,10 +1,12 @@
 """Configuration, read from the environment (and an optional .env file)."""
 
+import ipaddress
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -36,3 +38,73 @@ class Settings(BaseSettings):
     the detection endpoints still refresh before they read)."""
 
     log_level: str = "info"
+
+    # Access (README: "Access and API keys").
+    auth: Literal["required", "off"] | None = None
+    """API keys required or not. Unset: required unless `host` is a loopback address."""
+
+    allow_seed: bool = False
+    """POST /seed (mock data) while API keys are required; off, so that a production server
+    cannot be filled with mock data by a stray call."""
+
+    cors_origins: Annotated[list[str], NoDecode] = []
+    """Origins (scheme://host[:port], comma-separated) allowed to call the API from a browser."""
+
+    public_url: str | None = None
+    """The server's URL as clients reach it (https://sentinel.example): links in responses are
+    built from it; unset, they are relative. Never taken from the Host header."""
+
+    migration_database_url: str | None = None
+    """Where migrations (and `sentinel reset`) connect, as the owner, when `sentinel serve` runs
+    as an application role (DATABASE_URL). Unset: DATABASE_URL."""
+
+    @property
+    def auth_required(self) -> bool:
+        if self.auth is not None:
+            return self.auth == "required"
+        return not is_loopback(self.host)
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _check_origins(cls, value: list[str]) -> list[str]:
+        return [origin_of(origin, "an origin") for origin in value]
+
+    @field_validator("public_url")
+    @classmethod
+    def _check_public_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+            raise ValueError(
+                "must be an http(s) URL without a query, e.g. https://sentinel.example"
+            )
+        return value.rstrip("/")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether listening on `host` reaches only this machine."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def origin_of(url: str, what: str = "a URL") -> str:
+    """scheme://host[:port] of an http(s) URL, lowercased, as browsers send it in Origin."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{url!r} is not {what} like https://host[:port]")
+    default = {"http": 80, "https": 443}[parts.scheme]
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    port = "" if parts.port in (None, default) else f":{parts.port}"
+    return f"{parts.scheme}://{host}{port}".lower()

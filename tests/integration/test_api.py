@@ -703,7 +703,7 @@ def test_unknown_route_is_a_problem_404(client) -> None:
 
 
 def test_wrong_method_is_a_problem_405(client) -> None:
-    assert_problem(client.delete(f"{BASE}/"), 405)
+    assert_problem(client.put(f"{BASE}/", json={}), 405)
 
 
 def test_successful_responses_leak_nothing(client) -> None:

@@ -3,10 +3,9 @@
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 import msgspec
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.enums import MediaType
 from litestar.exceptions import NotFoundException
@@ -19,12 +18,15 @@ from psycopg_pool import AsyncConnectionPool
 from sentinel.errors import ERROR_RESPONSES, NOT_FOUND_RESPONSE, invalid_query
 from sentinel.queries import Queries
 from sentinel.routes.detectors import DETECTION_HELP, DetectorQuery, provide_detector_query
+from sentinel.routes.lifecycle import deletion_range, refuse_seed_unless_allowed
+from sentinel.routes.links import link_to
 from sentinel.schemas import (
     Anomaly,
     AnomalyEvent,
     BillingBatchIn,
     BillingRecord,
     BillingRecordIn,
+    DeletedRecords,
     DetectedAnomaly,
     DetectorDefaults,
     ScoredBillingRecord,
@@ -33,10 +35,16 @@ from sentinel.schemas import (
     as_utc,
 )
 from sentinel.seed import store_mock_records
+from sentinel.settings import Settings
 
 Connection = NamedDependency[AsyncConnection]
 Pool = NamedDependency[AsyncConnectionPool]
 QueryFiles = NamedDependency[Queries]
+AppSettings = NamedDependency[Settings]
+# What each route needs (sentinel.auth) and the body it reads (sentinel.forgery).
+READ = {"scope": "read"}
+WRITE_JSON = {"scope": "write", "body": "json"}
+ADMIN = {"scope": "admin", "body": "none"}
 
 DETECTOR_QUERY = {"detector": Provide(provide_detector_query, sync_to_thread=False)}
 BIGINT_MAX = 2**63 - 1
@@ -92,7 +100,13 @@ class BillingController(Controller):
     path = "/api/v1/billing"
     tags = ["billing"]
 
-    @post("/", status_code=201, summary="Store one billing record", responses=ERROR_RESPONSES)
+    @post(
+        "/",
+        status_code=201,
+        summary="Store one billing record",
+        responses=ERROR_RESPONSES,
+        opt=WRITE_JSON,
+    )
     async def create_record(
         self, data: JSONBody[BillingRecordIn], conn: Connection, queries: QueryFiles
     ) -> ScoredBillingRecord:
@@ -104,6 +118,7 @@ class BillingController(Controller):
         "/batch",
         status_code=201,
         responses=ERROR_RESPONSES,
+        opt=WRITE_JSON,
         summary="Store many billing records, all or none",
         description="Returns the stored records, in input order, each with its ingest verdict. "
         "With `Prefer: return=minimal` (RFC 7240) nothing is echoed: 201 with an empty body "
@@ -126,14 +141,22 @@ class BillingController(Controller):
         "/seed",
         status_code=201,
         summary="Generate mock AWS billing data",
+        description="Refused (403) while API keys are required unless SENTINEL_ALLOW_SEED=true, "
+        "and (409) on a database holding imported records unless `force=true`.",
         responses=ERROR_RESPONSES,
+        opt=ADMIN,
     )
     async def seed(
         self,
         conn: Connection,
         queries: QueryFiles,
+        settings: AppSettings,
         days: Annotated[int, Parameter(ge=1, le=365, description="Days of hourly data")] = 30,
+        force: Annotated[
+            bool, Parameter(description="Seed even though imported records are stored")
+        ] = False,
     ) -> SeedResult:
+        await refuse_seed_unless_allowed(conn, queries, settings, force=force)
         count = await store_mock_records(conn, queries, days=days)
         return SeedResult(
             message=f"Seeded {count} billing records over {days} days", records_created=count
@@ -149,12 +172,14 @@ class BillingController(Controller):
             200: ResponseSpec(list[BillingRecord], description="Records, by id"),
             **ERROR_RESPONSES,
         },
+        opt=READ,
     )
     async def list_records(
         self,
         request: Request,
         pool: Pool,
         queries: QueryFiles,
+        settings: AppSettings,
         service: FromQuery[str | None] = None,
         region: FromQuery[str | None] = None,
         account_id: FromQuery[str | None] = None,
@@ -188,11 +213,35 @@ class BillingController(Controller):
         headers = {}
         if len(rows) == limit:
             next_page = {**request.query_params.dict(), "after_id": [str(rows[-1]["id"])]}
-            url = request.url.with_replacements(query=urlencode(next_page, doseq=True))
-            headers["Link"] = f'<{url}>; rel="next"'
+            headers["Link"] = f'<{link_to(request, settings.public_url, next_page)}>; rel="next"'
         return Response(msgspec.json.encode(rows), media_type=MediaType.JSON, headers=headers)
 
-    @get("/summary", summary="Total cost per service", responses=ERROR_RESPONSES)
+    @delete(
+        "/",
+        status_code=200,
+        opt=ADMIN,
+        summary="Delete one service's records in a time range [start, end)",
+        description="`service`, `start` and `end` are all required (422 naming each missing "
+        "one). Deletes whatever stored the records (the API, imports, the seed); answers with "
+        "the count.",
+        responses=ERROR_RESPONSES,
+    )
+    async def delete_records(
+        self,
+        conn: Connection,
+        queries: QueryFiles,
+        service: Annotated[str | None, Parameter(description="Required: the service")] = None,
+        start: Annotated[
+            datetime | None, Parameter(description="Required: from this time, inclusive")
+        ] = None,
+        end: Annotated[
+            datetime | None, Parameter(description="Required: to this time, exclusive")
+        ] = None,
+    ) -> DeletedRecords:
+        service, start, end = deletion_range(service, start, end)
+        return await queries.delete_billing_records(conn, service=service, start=start, end=end)
+
+    @get("/summary", summary="Total cost per service", responses=ERROR_RESPONSES, opt=READ)
     async def summary(self, conn: Connection, queries: QueryFiles) -> list[ServiceCost]:
         return await queries.summarize_costs(conn)
 
@@ -202,6 +251,7 @@ class BillingController(Controller):
         description=DETECTION_HELP,
         dependencies=DETECTOR_QUERY,
         responses=ERROR_RESPONSES,
+        opt=READ,
     )
     async def anomalies(
         self, pool: Pool, queries: QueryFiles, detector: NamedDependency[DetectorQuery]
@@ -223,6 +273,7 @@ class BillingController(Controller):
         description=DETECTION_HELP,
         dependencies=DETECTOR_QUERY,
         responses=ERROR_RESPONSES,
+        opt=READ,
     )
     async def anomaly_events(
         self, pool: Pool, queries: QueryFiles, detector: NamedDependency[DetectorQuery]
@@ -248,6 +299,7 @@ class BillingController(Controller):
         "/{id:str}",
         summary="One billing record by id",
         responses={**ERROR_RESPONSES, **NOT_FOUND_RESPONSE},
+        opt=READ,
     )
     async def get_record(
         self,

@@ -38,9 +38,14 @@ class ImportController(Controller):
         status_code=201,
         responses=ERROR_RESPONSES,
         request_max_body_size=UPLOAD_MAX,
+        # sentinel.forgery: application/octet-stream or the file's own type, never text/plain.
+        opt={"scope": "write", "body": "export"},
         summary="Import a billing export (AWS CUR, CUR 2.0, FOCUS, Azure) sent as the raw body",
-        description="Send the file itself as the body (`curl --data-binary @file`), any "
-        "content type. The format is recognised from the content: CSV, gzip, zip or Parquet. "
+        description="Send the file itself as the body (`curl --data-binary @file -H "
+        "'content-type: application/octet-stream'`); `text/csv`, `application/gzip`, "
+        "`application/zip` and `application/vnd.apache.parquet` are accepted too, form types "
+        "and `text/plain` are not (415). The format is recognised from the content: CSV, "
+        "gzip, zip or Parquet. "
         "An export of a billing period already imported from the same account replaces it; "
         "the same bytes again store nothing (status `unchanged`).",
     )
@@ -70,7 +75,12 @@ class ImportController(Controller):
             except ExportError as exc:
                 raise _refused(str(exc)) from None
 
-    @get("/imports", summary="Import history, newest first", responses=ERROR_RESPONSES)
+    @get(
+        "/imports",
+        summary="Import history, newest first",
+        responses=ERROR_RESPONSES,
+        opt={"scope": "read"},
+    )
     async def history(
         self,
         conn: Connection,
