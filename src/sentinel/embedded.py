@@ -52,10 +52,14 @@ def unwind_on_signals() -> Iterator[None]:
     serving uvicorn shuts down gracefully for it too.
     """
 
+    hung_up = False
+
     def terminate(signum: int, frame: FrameType | None) -> None:
-        raise Terminated(signum)
+        raise Terminated(signal.SIGHUP if hung_up else signum)
 
     def hang_up(signum: int, frame: FrameType | None) -> None:
+        nonlocal hung_up
+        hung_up = True  # the exit code still says SIGHUP (129)
         signal.raise_signal(signal.SIGTERM)
 
     previous = {
