@@ -17,6 +17,7 @@ from psycopg_pool import AsyncConnectionPool
 from sentinel import __version__
 from sentinel.db import create_pool
 from sentinel.errors import problem_details_plugin
+from sentinel.logs import RequestLog
 from sentinel.queries import Queries
 from sentinel.routes.billing import BillingController
 from sentinel.routes.health import health
@@ -87,7 +88,7 @@ def create_app(settings: Settings) -> Litestar:
     def provide_queries() -> Queries:
         return queries
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[BillingController, ImportController, health],
         dependencies={
             "conn": Provide(provide_connection),
@@ -105,4 +106,9 @@ def create_app(settings: Settings) -> Litestar:
         ),
         request_max_body_size=settings.max_body_size,
         state=State({"settings": settings}),
+        logging_config=None,  # sentinel.logs configures logging for the whole process
     )
+    # Around the whole handler, not as app middleware: that runs only on matched routes, so
+    # 404s and 405s would go without a request id and a log line.
+    app.asgi_handler = RequestLog(app.asgi_handler)
+    return app

