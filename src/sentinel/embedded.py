@@ -111,8 +111,18 @@ def clear_stale_entries(pgdata: Path) -> list[str]:
             cleared += [f"pid {pid} of a killed run" for pid in pids if pid not in living]
     lock_file = pgdata / POSTMASTER_PID
     with suppress(OSError, ValueError, IndexError):
-        pid = int(lock_file.read_text().splitlines()[0])
+        lines = lock_file.read_text().splitlines()
+        pid = int(lines[0])
         if not _is_postmaster_of(pid, pgdata):
+            # The socket has a lock file of its own, naming the postmaster; PostgreSQL refuses
+            # to start while that pid exists, and an unreaped (zombie) postmaster still does.
+            socket_dirs = {pgdata, *(Path(lines[4]) for _ in [0] if len(lines) > 4 and lines[4])}
+            for socket_dir in socket_dirs:
+                for socket_lock in socket_dir.glob(".s.PGSQL.*.lock"):
+                    with suppress(OSError, ValueError, IndexError):
+                        owner = int(socket_lock.read_text().splitlines()[0])
+                        if not _is_postmaster_of(owner, pgdata):
+                            socket_lock.unlink()
             lock_file.unlink()
             cleared.append(f"{POSTMASTER_PID} of postgres pid {pid}, which is gone")
     return cleared
