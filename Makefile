@@ -6,7 +6,7 @@ DAYS ?= 30
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint fmt migrate seed psql anomalies bench bench-large eval clean
+.PHONY: help install run test lint fmt migrate seed psql anomalies bench bench-large eval chaos clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -57,6 +57,9 @@ bench-large: $(STAMP) ## /anomalies, original and recommended, at 10M records (t
 
 eval: $(STAMP) ## score every detector on generated and labelled series (reads ../shared/data)
 	$(BIN)/python bench/eval_detectors.py
+
+chaos: $(STAMP) ## faults under load: PostgreSQL restart, 10 s stop, kill -9 of the server; acknowledged vs stored (about 1 min)
+	$(BIN)/python bench/chaos.py
 
 clean: ## remove .venv and caches (keeps the embedded database in .sentinel/)
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

