@@ -6,9 +6,9 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar.datastructures import State
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from psycopg import AsyncConnection
@@ -17,6 +17,7 @@ from psycopg_pool import AsyncConnectionPool
 from sentinel import __version__
 from sentinel.db import create_pool
 from sentinel.errors import problem_details_plugin
+from sentinel.limits import STATEMENT, ImportSlots, Receive, TimedPool, Timeouts, limited
 from sentinel.queries import Queries
 from sentinel.routes.billing import BillingController
 from sentinel.routes.health import health
@@ -24,10 +25,28 @@ from sentinel.routes.imports import ImportController
 from sentinel.settings import Settings
 
 
-async def provide_connection(state: State) -> AsyncIterator[AsyncConnection]:
-    """One pooled connection per request, in a transaction committed when the handler succeeds."""
+def _receive_if_read(request: Request) -> Receive | None:
+    # Only a request without a body to read may have its receive channel watched for a
+    # disconnect (sentinel.limits); the import watches its own body stream.
+    return request.receive if request.method in ("GET", "HEAD") else None
+
+
+def _seconds(state: State, request: Request) -> float:
+    timeouts: Timeouts = state.timeouts
+    return timeouts.of(request.route_handler.opt.get("timeout", STATEMENT))
+
+
+async def provide_connection(
+    state: State, request: Request, queries: NamedDependency[Queries]
+) -> AsyncIterator[AsyncConnection]:
+    """One pooled connection per request, in a transaction committed when the handler succeeds,
+    its statements under the route's time limit (opt["timeout"], default "statement")."""
     pool: AsyncConnectionPool = state.pool
-    async with pool.connection() as conn:
+    seconds = _seconds(state, request)
+    async with (
+        pool.connection() as conn,
+        limited(conn, queries, seconds, _receive_if_read(request)),
+    ):
         yield conn
 
 
@@ -35,7 +54,7 @@ logger = logging.getLogger("sentinel.app")
 
 
 async def refresh_stale_baselines(
-    pool: AsyncConnectionPool, queries: Queries, every_seconds: float
+    pool: AsyncConnectionPool, queries: Queries, every_seconds: float, timeout: float
 ) -> None:
     """Refresh stale stored baselines between requests.
 
@@ -45,7 +64,7 @@ async def refresh_stale_baselines(
     while True:
         await asyncio.sleep(every_seconds)
         try:
-            async with pool.connection() as conn:
+            async with pool.connection() as conn, limited(conn, queries, timeout):
                 refreshed = await queries.refresh_baselines(conn)
             if refreshed:
                 logger.info("refreshed the stored baselines of %d service(s)", refreshed)
@@ -53,9 +72,10 @@ async def refresh_stale_baselines(
             logger.exception("background baseline refresh failed; retrying at the next tick")
 
 
-def provide_pool(state: State) -> AsyncConnectionPool:
-    """The pool itself, for handlers whose response outlives the handler (streams)."""
-    return state.pool
+def provide_pool(state: State, request: Request, queries: NamedDependency[Queries]) -> TimedPool:
+    """The pool, for handlers whose response outlives the handler (streams) or that take
+    their connection late; each connection it hands out is under the route's time limit."""
+    return TimedPool(state.pool, queries, _seconds(state, request), _receive_if_read(request))
 
 
 def create_app(settings: Settings) -> Litestar:
@@ -63,8 +83,18 @@ def create_app(settings: Settings) -> Litestar:
         raise ValueError("create_app needs settings.database_url (sentinel serve resolves it)")
     queries = Queries()
     pool = create_pool(
-        settings.database_url, min_size=settings.pool_min_size, max_size=settings.pool_max_size
+        settings.database_url,
+        min_size=settings.pool_min_size,
+        max_size=settings.pool_max_size,
+        timeout=settings.pool_timeout,
     )
+    timeouts = Timeouts(
+        statement=settings.statement_timeout,
+        detection=settings.detection_timeout,
+        import_=settings.import_timeout,
+        ready=settings.ready_timeout,
+    )
+    import_slots = ImportSlots(settings.max_concurrent_imports)
 
     @asynccontextmanager
     async def open_pool(app: Litestar) -> AsyncIterator[None]:
@@ -73,7 +103,9 @@ def create_app(settings: Settings) -> Litestar:
         refresher = None
         if settings.baseline_refresh_seconds > 0:
             refresher = asyncio.create_task(
-                refresh_stale_baselines(pool, queries, settings.baseline_refresh_seconds)
+                refresh_stale_baselines(
+                    pool, queries, settings.baseline_refresh_seconds, timeouts.detection
+                )
             )
         try:
             yield
@@ -87,12 +119,16 @@ def create_app(settings: Settings) -> Litestar:
     def provide_queries() -> Queries:
         return queries
 
+    def provide_import_slots() -> ImportSlots:
+        return import_slots
+
     return Litestar(
         route_handlers=[BillingController, ImportController, health],
         dependencies={
             "conn": Provide(provide_connection),
             "pool": Provide(provide_pool, sync_to_thread=False),
             "queries": Provide(provide_queries, sync_to_thread=False, use_cache=True),
+            "import_slots": Provide(provide_import_slots, sync_to_thread=False, use_cache=True),
         },
         lifespan=[open_pool],
         plugins=[problem_details_plugin()],
@@ -104,5 +140,5 @@ def create_app(settings: Settings) -> Litestar:
             render_plugins=[SwaggerRenderPlugin()],
         ),
         request_max_body_size=settings.max_body_size,
-        state=State({"settings": settings}),
+        state=State({"settings": settings, "timeouts": timeouts}),
     )
