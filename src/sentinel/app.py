@@ -20,7 +20,7 @@ from sentinel.errors import problem_details_plugin
 from sentinel.limits import STATEMENT, ImportSlots, Receive, TimedPool, Timeouts, limited
 from sentinel.queries import Queries
 from sentinel.routes.billing import BillingController
-from sentinel.routes.health import health
+from sentinel.routes.health import health, ready
 from sentinel.routes.imports import ImportController
 from sentinel.settings import Settings
 
@@ -123,7 +123,7 @@ def create_app(settings: Settings) -> Litestar:
         return import_slots
 
     return Litestar(
-        route_handlers=[BillingController, ImportController, health],
+        route_handlers=[BillingController, ImportController, health, ready],
         dependencies={
             "conn": Provide(provide_connection),
             "pool": Provide(provide_pool, sync_to_thread=False),

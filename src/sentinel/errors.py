@@ -143,7 +143,7 @@ def _unexpected(exc: Exception) -> Problem:
     return problem(500, "internal error; the server log has the details")
 
 
-def _documented(description: str) -> ResponseSpec:
+def documented(description: str) -> ResponseSpec:
     return ResponseSpec(
         ProblemDetails, description=description, media_type="application/problem+json"
     )
@@ -151,26 +151,26 @@ def _documented(description: str) -> ResponseSpec:
 
 # For the OpenAPI document: the error answers every endpoint can give.
 ERROR_RESPONSES: dict[int, ResponseSpec] = {
-    400: _documented("A malformed request, such as a body that is not JSON"),
-    422: _documented("A field is invalid; `errors` names each one"),
-    503: _documented(
+    400: documented("A malformed request, such as a body that is not JSON"),
+    422: documented("A field is invalid; `errors` names each one"),
+    503: documented(
         "The database is unavailable or busy, or the request exceeded its time limit; "
         "`Retry-After` says when to try again"
     ),
 }
 JSON_BODY_RESPONSES: dict[int, ResponseSpec] = {
-    413: _documented("The body is larger than SENTINEL_MAX_BODY_SIZE"),
-    415: _documented("The body is not application/json"),
+    413: documented("The body is larger than SENTINEL_MAX_BODY_SIZE"),
+    415: documented("The body is not application/json"),
 }
 IMPORT_RESPONSES: dict[int, ResponseSpec] = {
-    413: _documented(
+    413: documented(
         "The upload is beyond SENTINEL_MAX_IMPORT_SIZE, expands beyond "
         "SENTINEL_MAX_IMPORT_EXPANDED_SIZE or SENTINEL_MAX_IMPORT_RATIO, or has a line longer "
         "than SENTINEL_MAX_IMPORT_LINE"
     ),
-    415: _documented("The body's content type is not one an export file is sent as"),
+    415: documented("The body's content type is not one an export file is sent as"),
 }
-NOT_FOUND_RESPONSE: dict[int, ResponseSpec] = {404: _documented("No such record")}
+NOT_FOUND_RESPONSE: dict[int, ResponseSpec] = {404: documented("No such record")}
 
 
 def problem_details_plugin() -> ProblemDetailsPlugin:
