@@ -42,11 +42,11 @@ class Settings(BaseSettings):
     """Largest upload to /import, in bytes as received (compressed)."""
     max_import_expanded_size: Annotated[int, Field(ge=1024)] = 32 << 30
     """Largest decompressed size of an upload (gzip or zip), in bytes."""
-    max_import_ratio: Annotated[float, Field(ge=1)] = 200.0
+    max_import_ratio: Annotated[float, Field(ge=1)] = 100.0
     """Largest decompressed/compressed ratio, checked once 64 MiB have been decompressed:
-    billing CSV compresses 10-50 times, a gzip bomb a thousand times and more."""
-    max_import_line: Annotated[int, Field(ge=1024)] = 1 << 20
-    """Longest line of an imported CSV, in bytes."""
+    billing CSV compresses 10-30 times, a gzip bomb hundreds to a thousand times."""
+    max_import_line: Annotated[int, Field(ge=1024)] = 256 << 10
+    """Longest line of an uploaded CSV, in bytes (a CUR line with many tags is some 10 kB)."""
     max_concurrent_imports: Annotated[int, Field(ge=1)] = 2
     """Imports running at once; one more is answered 503 with Retry-After."""
     statement_timeout: Annotated[float, Field(gt=0)] = 30.0

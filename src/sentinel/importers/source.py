@@ -29,6 +29,14 @@ ZIP_MAGIC = b"PK\x03\x04"
 # stays full; large enough that a batch's fixed cost (a few hundred Arrow calls) stays small.
 BATCH_ROWS = 16_384
 CSV_BLOCK = 8 << 20
+# Uploads are untrusted and several may run at once: smaller blocks (at least two lines of
+# the longest allowed, as Arrow wants a whole row within a block) keep each import's memory
+# to some tens of MB, at a few percent of throughput.
+UPLOAD_CSV_BLOCK = 1 << 20
+
+
+def upload_block(limits: incoming.ImportLimits) -> int:
+    return max(UPLOAD_CSV_BLOCK, 2 * limits.max_line)
 
 
 @dataclass
@@ -43,6 +51,8 @@ class Source:
     stream: IO[bytes] | None = None
     # Wraps a zip member's stream, e.g. to hold it to the upload limits.
     wrap: Callable[[IO[bytes]], IO[bytes]] | None = None
+    # Bytes of CSV parsed at once: memory per import is a small multiple of it.
+    block_size: int = CSV_BLOCK
 
     @property
     def is_csv(self) -> bool:
@@ -84,9 +94,11 @@ def open_upload(
     if first in (PARQUET_MAGIC, ZIP_MAGIC):
         path = folder / "export"
         incoming.spool(first, reader, path)
-        return open_source(
+        src = open_source(
             path, name, lambda member: incoming.Limited(member, name, limits, lambda: body.received)
         )
+        src.block_size = upload_block(limits)
+        return src
     rest = incoming.Replay(first, reader)
     if first[:2] == GZIP_MAGIC:
         container = "csv.gz"
@@ -98,7 +110,14 @@ def open_upload(
     if not header_line:
         raise ExportError(name, "the file is empty", line=1)
     header = _header(io.TextIOWrapper(io.BytesIO(header_line), encoding="utf-8-sig"), name)
-    return Source(None, name, container, header, stream=incoming.Replay(header_line, text))
+    return Source(
+        None,
+        name,
+        container,
+        header,
+        stream=incoming.Replay(header_line, text),
+        block_size=upload_block(limits),
+    )
 
 
 @contextmanager
@@ -193,7 +212,7 @@ def csv_batches(
         invalid.append((row.number, row.expected_columns, row.actual_columns))
         return "error"
 
-    read = pa_csv.ReadOptions(block_size=CSV_BLOCK, use_threads=False)
+    read = pa_csv.ReadOptions(block_size=source.block_size, use_threads=False)
     parse = pa_csv.ParseOptions(newlines_in_values=True, invalid_row_handler=invalid_row)
     convert = pa_csv.ConvertOptions(
         column_types=dict.fromkeys(columns, pa.string()),
