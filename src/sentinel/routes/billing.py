@@ -17,9 +17,15 @@ from litestar.response import Stream
 from psycopg import AsyncConnection
 
 from sentinel.detection import DETECTION_HELP, DetectorQuery, provide_detector_query
-from sentinel.errors import ERROR_RESPONSES, NOT_FOUND_RESPONSE, invalid_query
+from sentinel.errors import (
+    ERROR_RESPONSES,
+    JSON_BODY_RESPONSES,
+    NOT_FOUND_RESPONSE,
+    invalid_query,
+)
 from sentinel.importers.base import EXPORT_ACCOUNT_ID_MAX
 from sentinel.limits import DETECTION, TimedPool
+from sentinel.openapi import OverlappingAlternatives
 from sentinel.queries import Queries
 from sentinel.schemas import (
     REGION_MAX,
@@ -125,7 +131,12 @@ class BillingController(Controller):
     path = "/api/v1/billing"
     tags = ["billing"]
 
-    @post("/", status_code=201, summary="Store one billing record", responses=ERROR_RESPONSES)
+    @post(
+        "/",
+        status_code=201,
+        summary="Store one billing record",
+        responses={**ERROR_RESPONSES, **JSON_BODY_RESPONSES},
+    )
     async def create_record(
         self, data: JSONBody[BillingRecordIn], conn: Connection, queries: QueryFiles
     ) -> ScoredBillingRecord:
@@ -136,7 +147,7 @@ class BillingController(Controller):
     @post(
         "/batch",
         status_code=201,
-        responses=ERROR_RESPONSES,
+        responses={**ERROR_RESPONSES, **JSON_BODY_RESPONSES},
         summary="Store many billing records, all or none",
         description="Returns the stored records, in input order, each with its ingest verdict. "
         "With `Prefer: return=minimal` (RFC 7240) nothing is echoed: 201 with an empty body "
@@ -237,6 +248,7 @@ class BillingController(Controller):
         dependencies=DETECTOR_QUERY,
         responses=ERROR_RESPONSES,
         opt={"timeout": DETECTION},
+        operation_class=OverlappingAlternatives,
     )
     async def anomalies(
         self, pool: Pool, queries: QueryFiles, detector: NamedDependency[DetectorQuery]
