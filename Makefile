@@ -6,7 +6,7 @@ DAYS ?= 30
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint fmt migrate seed psql anomalies bench bench-large eval chaos clean
+.PHONY: help install run test lint fmt migrate seed psql anomalies bench bench-large eval chaos fuzz clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -54,6 +54,9 @@ bench: $(STAMP) ## API, table-upkeep, import and detector benchmarks (PostgreSQL
 
 bench-large: $(STAMP) ## /anomalies, original and recommended, at 10M records (takes many minutes)
 	$(BIN)/python bench/bench_api.py --sizes 10000000 --ingest-records 0 --detectors
+
+fuzz: $(STAMP) ## generated requests from the OpenAPI document against a real server; fails on any 5xx (schemathesis)
+	$(BIN)/python bench/fuzz_openapi.py
 
 eval: $(STAMP) ## score every detector on generated and labelled series (reads ../shared/data)
 	$(BIN)/python bench/eval_detectors.py

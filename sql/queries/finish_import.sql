@@ -1,8 +1,9 @@
 -- Close an import in the history with what it stored.
--- params: import_id, row_count, replaced_rows, periods date[], accounts text[]
+-- params: import_id, checksum (an upload's is known only once read whole), row_count, replaced_rows, periods date[], accounts text[]
 -- row: BillingImport
 update sentinel_data.billing_import
 set
+    checksum = %(checksum)s,
     row_count = %(row_count)s,
     replaced_rows = %(replaced_rows)s,
     billing_periods = %(periods)s::date[],

@@ -6,10 +6,10 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
@@ -21,20 +21,39 @@ from sentinel.auth import api_key_guard, check_declared_scopes
 from sentinel.db import create_pool
 from sentinel.errors import problem_details_plugin
 from sentinel.forgery import forgery_guard
+from sentinel.limits import STATEMENT, ImportSlots, Receive, TimedPool, Timeouts, limited
 from sentinel.logs import RequestLog
 from sentinel.queries import Queries
 from sentinel.routes.billing import BillingController
-from sentinel.routes.health import health
+from sentinel.routes.health import health, ready
 from sentinel.routes.imports import ImportController
 from sentinel.routes.keys import KeysController
 from sentinel.routes.lifecycle import DeletionController
 from sentinel.settings import Settings
 
 
-async def provide_connection(state: State) -> AsyncIterator[AsyncConnection]:
-    """One pooled connection per request, in a transaction committed when the handler succeeds."""
+def _receive_if_read(request: Request) -> Receive | None:
+    # Only a request without a body to read may have its receive channel watched for a
+    # disconnect (sentinel.limits); the import watches its own body stream.
+    return request.receive if request.method in ("GET", "HEAD") else None
+
+
+def _seconds(state: State, request: Request) -> float:
+    timeouts: Timeouts = state.timeouts
+    return timeouts.of(request.route_handler.opt.get("timeout", STATEMENT))
+
+
+async def provide_connection(
+    state: State, request: Request, queries: NamedDependency[Queries]
+) -> AsyncIterator[AsyncConnection]:
+    """One pooled connection per request, in a transaction committed when the handler succeeds,
+    its statements under the route's time limit (opt["timeout"], default "statement")."""
     pool: AsyncConnectionPool = state.pool
-    async with pool.connection() as conn:
+    seconds = _seconds(state, request)
+    async with (
+        pool.connection() as conn,
+        limited(conn, queries, seconds, _receive_if_read(request)),
+    ):
         yield conn
 
 
@@ -42,7 +61,7 @@ logger = logging.getLogger("sentinel.app")
 
 
 async def refresh_stale_baselines(
-    pool: AsyncConnectionPool, queries: Queries, every_seconds: float
+    pool: AsyncConnectionPool, queries: Queries, every_seconds: float, timeout: float
 ) -> None:
     """Refresh stale stored baselines between requests.
 
@@ -52,7 +71,7 @@ async def refresh_stale_baselines(
     while True:
         await asyncio.sleep(every_seconds)
         try:
-            async with pool.connection() as conn:
+            async with pool.connection() as conn, limited(conn, queries, timeout):
                 refreshed = await queries.refresh_baselines(conn)
             if refreshed:
                 logger.info("refreshed the stored baselines of %d service(s)", refreshed)
@@ -60,9 +79,10 @@ async def refresh_stale_baselines(
             logger.exception("background baseline refresh failed; retrying at the next tick")
 
 
-def provide_pool(state: State) -> AsyncConnectionPool:
-    """The pool itself, for handlers whose response outlives the handler (streams)."""
-    return state.pool
+def provide_pool(state: State, request: Request, queries: NamedDependency[Queries]) -> TimedPool:
+    """The pool, for handlers whose response outlives the handler (streams) or that take
+    their connection late; each connection it hands out is under the route's time limit."""
+    return TimedPool(state.pool, queries, _seconds(state, request), _receive_if_read(request))
 
 
 def create_app(settings: Settings) -> Litestar:
@@ -70,8 +90,18 @@ def create_app(settings: Settings) -> Litestar:
         raise ValueError("create_app needs settings.database_url (sentinel serve resolves it)")
     queries = Queries()
     pool = create_pool(
-        settings.database_url, min_size=settings.pool_min_size, max_size=settings.pool_max_size
+        settings.database_url,
+        min_size=settings.pool_min_size,
+        max_size=settings.pool_max_size,
+        timeout=settings.pool_timeout,
     )
+    timeouts = Timeouts(
+        statement=settings.statement_timeout,
+        detection=settings.detection_timeout,
+        import_=settings.import_timeout,
+        ready=settings.ready_timeout,
+    )
+    import_slots = ImportSlots(settings.max_concurrent_imports)
 
     @asynccontextmanager
     async def open_pool(app: Litestar) -> AsyncIterator[None]:
@@ -80,7 +110,9 @@ def create_app(settings: Settings) -> Litestar:
         refresher = None
         if settings.baseline_refresh_seconds > 0:
             refresher = asyncio.create_task(
-                refresh_stale_baselines(pool, queries, settings.baseline_refresh_seconds)
+                refresh_stale_baselines(
+                    pool, queries, settings.baseline_refresh_seconds, timeouts.detection
+                )
             )
         try:
             yield
@@ -97,6 +129,9 @@ def create_app(settings: Settings) -> Litestar:
     def provide_settings() -> Settings:
         return settings
 
+    def provide_import_slots() -> ImportSlots:
+        return import_slots
+
     app = Litestar(
         route_handlers=[
             BillingController,
@@ -104,12 +139,14 @@ def create_app(settings: Settings) -> Litestar:
             DeletionController,
             KeysController,
             health,
+            ready,
         ],
         dependencies={
             "conn": Provide(provide_connection),
             "pool": Provide(provide_pool, sync_to_thread=False),
             "queries": Provide(provide_queries, sync_to_thread=False, use_cache=True),
             "settings": Provide(provide_settings, sync_to_thread=False, use_cache=True),
+            "import_slots": Provide(provide_import_slots, sync_to_thread=False, use_cache=True),
         },
         # Who may ask (API key and scope), then whether the request could be a forgery: both
         # run before the body is read.
@@ -136,7 +173,7 @@ def create_app(settings: Settings) -> Litestar:
             security=[{"bearer": []}],
         ),
         request_max_body_size=settings.max_body_size,
-        state=State({"settings": settings}),
+        state=State({"settings": settings, "timeouts": timeouts}),
         logging_config=None,  # sentinel.logs configures logging for the whole process
     )
     check_declared_scopes(app)

@@ -46,12 +46,21 @@ def load_queries(directory: Path) -> dict[str, str]:
     return queries
 
 
-def create_pool(conninfo: str, *, min_size: int, max_size: int) -> AsyncConnectionPool:
-    """A pool that is opened (and closed) by the application's lifespan."""
+def create_pool(
+    conninfo: str, *, min_size: int, max_size: int, timeout: float = 30.0
+) -> AsyncConnectionPool:
+    """A pool that is opened (and closed) by the application's lifespan.
+
+    `timeout` is how long a request waits for a connection: short, so that an outage answers
+    503 at once rather than after 30 s. Each connection is checked as it is handed out, so the
+    first requests after a database restart do not get connections it has broken.
+    """
     return AsyncConnectionPool(
         conninfo,
         min_size=min_size,
         max_size=max_size,
+        timeout=timeout,
+        check=AsyncConnectionPool.check_connection,
         # Timestamps leave the database in UTC whatever the server's zone.
         kwargs={"options": "-c TimeZone=UTC", "application_name": "sentinel"},
         open=False,

@@ -168,3 +168,17 @@ def rollback_migrations(database_url: str, *, count: int | None = 1) -> list[str
                 backend.log_migration(migration, "rollback")
                 backend.unmark_one(migration, log=False)
     return [m.id for m in chosen]
+
+
+def pending_migrations(database_url: str) -> list[str]:
+    """The ids of the migrations in migrations/ not yet applied to the database, oldest first.
+
+    Read-only (no lock is taken): /health/ready asks it, and a server whose schema is behind
+    its code must not say it is ready.
+    """
+    backend = get_backend(yoyo_url(database_url))
+    try:
+        migrations = read_migrations(str(resource_dir("migrations")))
+        return [m.id for m in backend.to_apply(migrations)]
+    finally:
+        backend.connection.close()

@@ -264,6 +264,7 @@ class Queries:
         conn: AsyncConnection,
         *,
         import_id: int,
+        checksum: str,
         row_count: int,
         replaced_rows: int,
         periods: Sequence[date],
@@ -271,6 +272,7 @@ class Queries:
     ) -> BillingImport:
         params = {
             "import_id": import_id,
+            "checksum": checksum,
             "row_count": row_count,
             "replaced_rows": replaced_rows,
             "periods": list(periods),
@@ -279,6 +281,17 @@ class Queries:
         stored = await self._one(conn, "finish_import", BillingImport, params)
         assert stored is not None  # the import row was inserted in the same transaction
         return stored
+
+    # Limits and health (sentinel.limits, routes/health.py).
+
+    async def set_statement_timeout(self, conn: AsyncConnection, *, seconds: float) -> None:
+        milliseconds = str(max(1, round(seconds * 1000)))
+        await conn.execute(self._sql["set_statement_timeout"], {"milliseconds": milliseconds})
+
+    async def check_ready(self, conn: AsyncConnection) -> bool:
+        cur = await conn.execute(self._sql["check_ready"])
+        row = await cur.fetchone()
+        return bool(row and row[0])
 
     async def list_imports(self, conn: AsyncConnection, *, limit: int = 100) -> list[BillingImport]:
         return await self._all(conn, "list_imports", BillingImport, {"limit": limit})

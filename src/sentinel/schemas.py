@@ -3,7 +3,14 @@
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, NotRequired
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 from typing_extensions import TypedDict
 
 # Limits on text fields, also enforced by check constraints in the table.
@@ -31,8 +38,26 @@ Timestamp = Annotated[datetime, AfterValidator(as_utc)]
 # No line item is anywhere near a trillion; the bound keeps squares and sums of costs far
 # from double-precision overflow in the statistics.
 COST_LIMIT = 1e12
+
+
+# Strict by validator, not Field(strict=True): Litestar validates bodies with strict=False,
+# which overrides a field's own strictness. The original coerced true to 1.0, "12" to 12.0 and
+# "yes" to true (README, "Input rules").
+def _a_number(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be a JSON number")
+    return value
+
+
+def _a_boolean(value: Any) -> Any:
+    if not isinstance(value, bool):
+        raise ValueError("must be a JSON boolean (true or false)")
+    return value
+
+
 Cost = Annotated[
     float,
+    BeforeValidator(_a_number),
     Field(
         allow_inf_nan=False,
         ge=-COST_LIMIT,
@@ -58,6 +83,8 @@ def _text(max_length: int) -> Any:
     ]
 
 
+Label = Annotated[bool, BeforeValidator(_a_boolean), Field(description="The caller's own label")]
+
 ServiceName = _text(SERVICE_MAX)
 RegionName = _text(REGION_MAX)
 AccountId = _text(ACCOUNT_ID_MAX)
@@ -73,7 +100,7 @@ class BillingRecordIn(BaseModel):
     timestamp: Timestamp
     region: RegionName
     account_id: AccountId
-    is_anomaly: bool = False
+    is_anomaly: Label = False
 
 
 class BillingRecordFields(TypedDict):
@@ -88,7 +115,7 @@ class BillingRecordFields(TypedDict):
     timestamp: Timestamp
     region: RegionName
     account_id: AccountId
-    is_anomaly: NotRequired[bool]
+    is_anomaly: NotRequired[Label]
 
 
 class BillingBatchIn(BaseModel):

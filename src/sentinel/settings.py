@@ -38,6 +38,30 @@ class Settings(BaseSettings):
     the detection endpoints still refresh before they read)."""
 
     log_level: str = "info"
+
+    # Bounded work (README "Limits"). Sizes in bytes, times in seconds.
+    max_import_size: Annotated[int, Field(ge=1024)] = 4 << 30
+    """Largest upload to /import, in bytes as received (compressed)."""
+    max_import_expanded_size: Annotated[int, Field(ge=1024)] = 32 << 30
+    """Largest decompressed size of an upload (gzip or zip), in bytes."""
+    max_import_ratio: Annotated[float, Field(ge=1)] = 100.0
+    """Largest decompressed/compressed ratio, checked once 64 MiB have been decompressed:
+    billing CSV compresses 10-30 times, a gzip bomb hundreds to a thousand times."""
+    max_import_line: Annotated[int, Field(ge=1024)] = 256 << 10
+    """Longest line of an uploaded CSV, in bytes (a CUR line with many tags is some 10 kB)."""
+    max_concurrent_imports: Annotated[int, Field(ge=1)] = 2
+    """Imports running at once; one more is answered 503 with Retry-After."""
+    statement_timeout: Annotated[float, Field(gt=0)] = 30.0
+    """Time limit of each statement of reads and writes (0 is not allowed: always bounded)."""
+    detection_timeout: Annotated[float, Field(gt=0)] = 120.0
+    """Time limit of each statement of the detection endpoints (/anomalies, /anomalies/events)."""
+    import_timeout: Annotated[float, Field(gt=0)] = 3600.0
+    """Time limit of each statement of an import (its COPY lasts as long as the upload)."""
+    pool_timeout: Annotated[float, Field(gt=0)] = 3.0
+    """How long a request waits for a database connection before its 503."""
+    ready_timeout: Annotated[float, Field(gt=0)] = 2.0
+    """Time limit of /health/ready's database checks."""
+
     log_format: Literal["text", "json"] = "text"
     """Every log line of `sentinel` (uvicorn's, Litestar's, its own): text, or JSON lines."""
 

@@ -9,7 +9,7 @@ import asyncio
 import hashlib
 import logging
 import re
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 from psycopg import AsyncConnection
 
 from sentinel.importers import base, formats, source
+from sentinel.importers import stream as incoming
 from sentinel.importers.base import ExportError, Position
 from sentinel.queries import Queries
 from sentinel.schemas import BillingImport
@@ -103,12 +104,22 @@ def _refused_by_database(export: Export, exc: psycopg.Error) -> ExportError:
 
 def open_export(path: Path, name: str | None = None) -> Export:
     """Recognise the file; wrong headers and unknown formats fail here, before any write."""
-    shown = name or path.name
-    src = source.open_source(path, shown)
-    fmt = formats.detect(shown, src.columns, src.container)
+    return _recognised(source.open_source(path, name or path.name))
+
+
+def open_upload(
+    body: incoming.Body, name: str, folder: Path, limits: incoming.ImportLimits
+) -> Export:
+    """Recognise an upload from its first bytes and header (Parquet and zip are spooled into
+    `folder` first); CSV rows are then read from the body as the import consumes them."""
+    return _recognised(source.open_upload(body, name, folder, limits))
+
+
+def _recognised(src: source.Source) -> Export:
+    fmt = formats.detect(src.name, src.columns, src.container)
     total = None
-    if not src.is_csv:
-        total = pq.ParquetFile(path).metadata.num_rows
+    if not src.is_csv and src.path is not None:
+        total = pq.ParquetFile(src.path).metadata.num_rows
     return Export(src, fmt, total)
 
 
@@ -135,55 +146,91 @@ async def _in_thread(batches: Batches, progress: Progress | None) -> AsyncIterat
             await asyncio.gather(pending, return_exceptions=True)
 
 
+class _Unchanged(Exception):
+    """The bytes just read are those of a current import: roll the rows back."""
+
+    def __init__(self, current: int, digest: str) -> None:
+        self.current, self.digest = current, digest
+
+
 async def import_export(
     conn: AsyncConnection,
     queries: Queries,
     export: Export,
     *,
-    file_checksum: str,
+    file_checksum: str | Callable[[], Awaitable[str]],
     progress: Progress | None = None,
 ) -> BillingImport:
-    """Store the export's rows in one transaction, replacing earlier imports of its periods."""
+    """Store the export's rows in one transaction, replacing earlier imports of its periods.
+
+    `file_checksum` is the file's SHA-256, or for an upload read as it arrives a function
+    giving it once the whole body has been read: then identical bytes are found after the
+    COPY, whose rows are rolled back to a savepoint.
+    """
     async with conn.transaction():
         await queries.lock_imports(conn)
-        current = await queries.find_current_import(conn, checksum=file_checksum)
-        if current is not None:
-            return await queries.insert_import(
-                conn,
-                file_name=export.source.name,
-                format=export.format_name,
-                checksum=file_checksum,
-                status="unchanged",
-                unchanged_of=current,
-            )
-        opened = await queries.insert_import(
+        known = file_checksum if isinstance(file_checksum, str) else None
+        current = None
+        if known is not None:
+            current = await queries.find_current_import(conn, checksum=known)
+        if current is None:
+            try:
+                async with conn.transaction():
+                    return await _store(conn, queries, export, file_checksum, progress)
+            except _Unchanged as unchanged:
+                current, known = unchanged.current, unchanged.digest
+        assert known is not None
+        return await queries.insert_import(
             conn,
             file_name=export.source.name,
             format=export.format_name,
-            checksum=file_checksum,
+            checksum=known,
+            status="unchanged",
+            unchanged_of=current,
         )
-        batches = Batches(export, opened.id)
-        try:
-            await queries.copy_billing_records(conn, chunks=_in_thread(batches, progress))
-        except (psycopg.errors.DataError, psycopg.errors.IntegrityError) as exc:
-            raise _refused_by_database(export, exc) from None
-        if batches.rows == 0:
-            raise ExportError(export.source.name, "the file has a header but no rows", line=2)
-        pairs = sorted(batches.scope)
-        replaced = await queries.replace_imported_records(
-            conn,
-            import_id=opened.id,
-            accounts=[account for account, _ in pairs],
-            periods=[period for _, period in pairs],
-        )
-        return await queries.finish_import(
-            conn,
-            import_id=opened.id,
-            row_count=batches.rows,
-            replaced_rows=replaced,
-            periods=sorted({period for _, period in pairs}),
-            accounts=sorted({account for account, _ in pairs}),
-        )
+
+
+async def _store(
+    conn: AsyncConnection,
+    queries: Queries,
+    export: Export,
+    file_checksum: str | Callable[[], Awaitable[str]],
+    progress: Progress | None,
+) -> BillingImport:
+    deferred = not isinstance(file_checksum, str)
+    opened = await queries.insert_import(
+        conn,
+        file_name=export.source.name,
+        format=export.format_name,
+        # Set by finish_import once the body has been read whole.
+        checksum="" if deferred else file_checksum,
+    )
+    batches = Batches(export, opened.id)
+    try:
+        await queries.copy_billing_records(conn, chunks=_in_thread(batches, progress))
+    except (psycopg.errors.DataError, psycopg.errors.IntegrityError) as exc:
+        raise _refused_by_database(export, exc) from None
+    if batches.rows == 0:
+        raise ExportError(export.source.name, "the file has a header but no rows", line=2)
+    digest = file_checksum if isinstance(file_checksum, str) else await file_checksum()
+    if deferred and (current := await queries.find_current_import(conn, checksum=digest)):
+        raise _Unchanged(current, digest)
+    pairs = sorted(batches.scope)
+    replaced = await queries.replace_imported_records(
+        conn,
+        import_id=opened.id,
+        accounts=[account for account, _ in pairs],
+        periods=[period for _, period in pairs],
+    )
+    return await queries.finish_import(
+        conn,
+        import_id=opened.id,
+        checksum=digest,
+        row_count=batches.rows,
+        replaced_rows=replaced,
+        periods=sorted({period for _, period in pairs}),
+        accounts=sorted({account for account, _ in pairs}),
+    )
 
 
 async def import_file(

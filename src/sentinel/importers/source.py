@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
+from sentinel.importers import stream as incoming
 from sentinel.importers.base import ExportError
 
 PARQUET_MAGIC = b"PAR1"
@@ -28,23 +29,39 @@ ZIP_MAGIC = b"PK\x03\x04"
 # stays full; large enough that a batch's fixed cost (a few hundred Arrow calls) stays small.
 BATCH_ROWS = 16_384
 CSV_BLOCK = 8 << 20
+# Uploads are untrusted and several may run at once: smaller blocks (at least two lines of
+# the longest allowed, as Arrow wants a whole row within a block) keep each import's memory
+# to some tens of MB, at a few percent of throughput.
+UPLOAD_CSV_BLOCK = 1 << 20
+
+
+def upload_block(limits: incoming.ImportLimits) -> int:
+    return max(UPLOAD_CSV_BLOCK, 2 * limits.max_line)
 
 
 @dataclass
 class Source:
     """An opened export: what it is and its column names, before any row is read."""
 
-    path: Path
+    path: Path | None  # None for an upload parsed as it arrives (`stream`)
     name: str  # as shown in messages and the import history
     container: str  # parquet, csv, csv.gz, csv.zip
     columns: list[str]
+    # An upload's CSV text, header included, readable once (sentinel.importers.stream).
+    stream: IO[bytes] | None = None
+    # Wraps a zip member's stream, e.g. to hold it to the upload limits.
+    wrap: Callable[[IO[bytes]], IO[bytes]] | None = None
+    # Bytes of CSV parsed at once: memory per import is a small multiple of it.
+    block_size: int = CSV_BLOCK
 
     @property
     def is_csv(self) -> bool:
         return self.container != "parquet"
 
 
-def open_source(path: Path, name: str) -> Source:
+def open_source(
+    path: Path, name: str, wrap: Callable[[IO[bytes]], IO[bytes]] | None = None
+) -> Source:
     with path.open("rb") as raw:
         magic = raw.read(4)
     if magic == PARQUET_MAGIC:
@@ -61,13 +78,65 @@ def open_source(path: Path, name: str) -> Source:
         raise ExportError(name, "the file is empty", line=1)
     else:
         container = "csv"
-    with _text_stream(path, name, container) as stream:
+    with _text_stream(path, name, container, wrap) as stream:
         header = _header(stream, name)
-    return Source(path, name, container, header)
+    return Source(path, name, container, header, wrap=wrap)
+
+
+def open_upload(
+    body: incoming.Body, name: str, folder: Path, limits: incoming.ImportLimits
+) -> Source:
+    """Recognise an upload from its first bytes; CSV and gzip are then read as they arrive."""
+    reader = io.BufferedReader(body, incoming.RECEIVE_CHUNK)
+    first = reader.read(4)
+    if not first:
+        raise ExportError(name, "the body is empty; send the export file as the body", line=1)
+    if first in (PARQUET_MAGIC, ZIP_MAGIC):
+        path = folder / "export"
+        incoming.spool(first, reader, path)
+        src = open_source(
+            path, name, lambda member: incoming.Limited(member, name, limits, lambda: body.received)
+        )
+        src.block_size = upload_block(limits)
+        return src
+    rest = incoming.Replay(first, reader)
+    if first[:2] == GZIP_MAGIC:
+        container = "csv.gz"
+        text = incoming.Limited(gzip.GzipFile(fileobj=rest), name, limits, lambda: body.received)
+    else:
+        container = "csv"
+        text = incoming.Limited(rest, name, limits)
+    header_line = incoming.read_header_line(text, name, limits.max_line)
+    if not header_line:
+        raise ExportError(name, "the file is empty", line=1)
+    header = _header(io.TextIOWrapper(io.BytesIO(header_line), encoding="utf-8-sig"), name)
+    return Source(
+        None,
+        name,
+        container,
+        header,
+        stream=incoming.Replay(header_line, text),
+        block_size=upload_block(limits),
+    )
 
 
 @contextmanager
-def _binary_stream(path: Path, name: str, container: str) -> Iterator[IO[bytes]]:
+def _source_stream(source: Source) -> Iterator[IO[bytes]]:
+    if source.stream is not None:
+        yield source.stream
+        return
+    assert source.path is not None
+    with _binary_stream(source.path, source.name, source.container, source.wrap) as raw:
+        yield raw
+
+
+@contextmanager
+def _binary_stream(
+    path: Path,
+    name: str,
+    container: str,
+    wrap: Callable[[IO[bytes]], IO[bytes]] | None = None,
+) -> Iterator[IO[bytes]]:
     if container == "csv":
         with path.open("rb") as stream:
             yield stream
@@ -83,13 +152,15 @@ def _binary_stream(path: Path, name: str, container: str) -> Iterator[IO[bytes]]
             members = [m for m in archive.infolist() if not m.is_dir()]
             if len(members) != 1:
                 raise ExportError(name, f"the zip archive holds {len(members)} files, not one")
-            with archive.open(members[0]) as stream:
-                yield stream
+            with archive.open(members[0]) as member:
+                yield wrap(member) if wrap else member
 
 
 @contextmanager
-def _text_stream(path: Path, name: str, container: str) -> Iterator[IO[str]]:
-    with _binary_stream(path, name, container) as stream:
+def _text_stream(
+    path: Path, name: str, container: str, wrap: Callable[[IO[bytes]], IO[bytes]] | None
+) -> Iterator[IO[str]]:
+    with _binary_stream(path, name, container, wrap) as stream:
         yield io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
 
 
@@ -141,7 +212,7 @@ def csv_batches(
         invalid.append((row.number, row.expected_columns, row.actual_columns))
         return "error"
 
-    read = pa_csv.ReadOptions(block_size=CSV_BLOCK, use_threads=False)
+    read = pa_csv.ReadOptions(block_size=source.block_size, use_threads=False)
     parse = pa_csv.ParseOptions(newlines_in_values=True, invalid_row_handler=invalid_row)
     convert = pa_csv.ConvertOptions(
         column_types=dict.fromkeys(columns, pa.string()),
@@ -150,7 +221,7 @@ def csv_batches(
         strings_can_be_null=True,
         quoted_strings_can_be_null=True,
     )
-    with _binary_stream(source.path, source.name, source.container) as stream:
+    with _source_stream(source) as stream:
         try:
             reader = pa_csv.open_csv(stream, read, parse, convert)
             yield from reader

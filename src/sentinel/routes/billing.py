@@ -1,5 +1,6 @@
 """The billing endpoints of the original Sentinel contract: parse, one query, respond."""
 
+import logging
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated, Any
@@ -10,17 +11,26 @@ from litestar.di import NamedDependency, Provide
 from litestar.enums import MediaType
 from litestar.exceptions import NotFoundException
 from litestar.openapi import ResponseSpec
-from litestar.params import FromQuery, HeaderParameter, JSONBody, Parameter, PathParameter
+from litestar.params import HeaderParameter, JSONBody, Parameter, PathParameter
 from litestar.response import Stream
 from psycopg import AsyncConnection
-from psycopg_pool import AsyncConnectionPool
 
-from sentinel.errors import ERROR_RESPONSES, NOT_FOUND_RESPONSE, invalid_query
+from sentinel.errors import (
+    ERROR_RESPONSES,
+    JSON_BODY_RESPONSES,
+    NOT_FOUND_RESPONSE,
+    invalid_query,
+)
+from sentinel.importers.base import EXPORT_ACCOUNT_ID_MAX
+from sentinel.limits import DETECTION, TimedPool
+from sentinel.openapi import OverlappingAlternatives
 from sentinel.queries import Queries
 from sentinel.routes.detectors import DETECTION_HELP, DetectorQuery, provide_detector_query
 from sentinel.routes.lifecycle import deletion_range, refuse_seed_unless_allowed
 from sentinel.routes.links import link_to
 from sentinel.schemas import (
+    REGION_MAX,
+    SERVICE_MAX,
     Anomaly,
     AnomalyEvent,
     BillingBatchIn,
@@ -37,8 +47,10 @@ from sentinel.schemas import (
 from sentinel.seed import store_mock_records
 from sentinel.settings import Settings
 
+logger = logging.getLogger("sentinel.routes")
+
 Connection = NamedDependency[AsyncConnection]
-Pool = NamedDependency[AsyncConnectionPool]
+Pool = NamedDependency[TimedPool]
 QueryFiles = NamedDependency[Queries]
 AppSettings = NamedDependency[Settings]
 # What each route needs (sentinel.auth) and the body it reads (sentinel.forgery).
@@ -50,6 +62,13 @@ DETECTOR_QUERY = {"detector": Provide(provide_detector_query, sync_to_thread=Fal
 BIGINT_MAX = 2**63 - 1
 INTEGER_PATTERN = r"^-?[0-9]+$"
 LIST_LIMIT_MAX = 10_000
+NO_NUL_PATTERN = r"^[^\x00]*$"
+
+
+def text_filter(max_length: int) -> Any:
+    """A text query filter: no NUL (PostgreSQL text cannot hold one) and no longer than the
+    stored field can be, so that a bad value is a 422 naming its parameter."""
+    return Parameter(max_length=max_length, pattern=NO_NUL_PATTERN)
 
 
 def prefers_minimal(prefer: str | None) -> bool:
@@ -71,29 +90,50 @@ def _query_time(key: str, value: datetime | None) -> datetime | None:
         raise invalid_query(key, str(exc)) from None
 
 
-async def _json_array(
-    pool: AsyncConnectionPool, queries: Queries, filters: dict[str, Any]
+async def _open_list(
+    pool: TimedPool, queries: Queries, filters: dict[str, Any]
 ) -> AsyncIterator[bytes]:
     """A JSON array written page by page: memory stays flat however many records there are.
 
     The connection is taken here, not from the request's dependency, because the body is
-    sent after the handler has returned.
+    sent after the handler has returned. The handler awaits the first chunk before it answers
+    (`_started`), so that the query has run and its first page is in hand before the status
+    is sent: a failure until then is an ordinary problem+json answer. One after it (the
+    database going away mid-stream) can no longer change the status: it is logged and the
+    generator raises, so that the server closes the connection without the closing bracket
+    and no client mistakes a cut list for a complete one (README, "Streamed lists").
     """
-    yield b"["
-    separator = b""
     async with pool.connection() as conn:
-        async for page in queries.list_billing_records(conn, **filters):
-            yield separator + msgspec.json.encode(page)[1:-1]
-            separator = b","
+        pages = queries.list_billing_records(conn, **filters)
+        first = await anext(pages, [])
+        yield b"[" + msgspec.json.encode(first)[1:-1]
+        try:
+            async for page in pages:
+                yield b"," + msgspec.json.encode(page)[1:-1]
+        except Exception:
+            logger.exception("the streamed list failed after its 200; closing the connection")
+            raise
     yield b"]"
 
 
-async def refresh_baselines(conn: AsyncConnection, queries: Queries) -> None:
-    """Bring the stored baselines up to date before a detection query, committed at once so
-    that the refreshed rows are locked no longer than the refresh itself. Without it the
+async def _started(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """`chunks` with its first chunk already produced (see _open_list)."""
+    first = await anext(chunks)
+
+    async def stream() -> AsyncIterator[bytes]:
+        yield first
+        async for chunk in chunks:
+            yield chunk
+
+    return stream()
+
+
+async def refresh_baselines(pool: TimedPool, queries: Queries) -> None:
+    """Bring the stored baselines up to date before a detection query, in a transaction of its
+    own so that the refreshed rows are locked no longer than the refresh itself. Without it the
     answers would be the same (stale services are computed in full), only slower."""
-    await queries.refresh_baselines(conn)
-    await conn.commit()
+    async with pool.connection() as conn:
+        await queries.refresh_baselines(conn)
 
 
 class BillingController(Controller):
@@ -104,7 +144,7 @@ class BillingController(Controller):
         "/",
         status_code=201,
         summary="Store one billing record",
-        responses=ERROR_RESPONSES,
+        responses={**ERROR_RESPONSES, **JSON_BODY_RESPONSES},
         opt=WRITE_JSON,
     )
     async def create_record(
@@ -117,7 +157,7 @@ class BillingController(Controller):
     @post(
         "/batch",
         status_code=201,
-        responses=ERROR_RESPONSES,
+        responses={**ERROR_RESPONSES, **JSON_BODY_RESPONSES},
         opt=WRITE_JSON,
         summary="Store many billing records, all or none",
         description="Returns the stored records, in input order, each with its ingest verdict. "
@@ -180,9 +220,9 @@ class BillingController(Controller):
         pool: Pool,
         queries: QueryFiles,
         settings: AppSettings,
-        service: FromQuery[str | None] = None,
-        region: FromQuery[str | None] = None,
-        account_id: FromQuery[str | None] = None,
+        service: Annotated[str | None, text_filter(SERVICE_MAX)] = None,
+        region: Annotated[str | None, text_filter(REGION_MAX)] = None,
+        account_id: Annotated[str | None, text_filter(EXPORT_ACCOUNT_ID_MAX)] = None,
         start: Annotated[
             datetime | None, Parameter(description="Only records at or after this time")
         ] = None,
@@ -190,7 +230,7 @@ class BillingController(Controller):
             datetime | None, Parameter(description="Only records before this time")
         ] = None,
         after_id: Annotated[
-            int | None, Parameter(ge=0, description="Records after this id")
+            int | None, Parameter(ge=0, le=BIGINT_MAX, description="Records after this id")
         ] = None,
         limit: Annotated[int | None, Parameter(ge=1, le=LIST_LIMIT_MAX)] = None,
     ) -> Response[bytes]:
@@ -203,7 +243,8 @@ class BillingController(Controller):
             "after_id": after_id,
         }
         if limit is None:
-            return Stream(_json_array(pool, queries, filters), media_type=MediaType.JSON)
+            body = await _started(_open_list(pool, queries, filters))
+            return Stream(body, media_type=MediaType.JSON)
         async with pool.connection() as conn:
             rows = [
                 row
@@ -251,7 +292,8 @@ class BillingController(Controller):
         description=DETECTION_HELP,
         dependencies=DETECTOR_QUERY,
         responses=ERROR_RESPONSES,
-        opt=READ,
+        opt={**READ, "timeout": DETECTION},
+        operation_class=OverlappingAlternatives,
     )
     async def anomalies(
         self, pool: Pool, queries: QueryFiles, detector: NamedDependency[DetectorQuery]
@@ -263,8 +305,8 @@ class BillingController(Controller):
             async with pool.connection() as conn:
                 return await queries.find_anomalies(conn, threshold=detector.threshold)
         params = detector.params()
+        await refresh_baselines(pool, queries)
         async with pool.connection() as conn:
-            await refresh_baselines(conn, queries)
             return await queries.find_detected_anomalies(conn, params=params)
 
     @get(
@@ -273,14 +315,14 @@ class BillingController(Controller):
         description=DETECTION_HELP,
         dependencies=DETECTOR_QUERY,
         responses=ERROR_RESPONSES,
-        opt=READ,
+        opt={**READ, "timeout": DETECTION},
     )
     async def anomaly_events(
         self, pool: Pool, queries: QueryFiles, detector: NamedDependency[DetectorQuery]
     ) -> list[AnomalyEvent]:
         params = detector.params()
+        await refresh_baselines(pool, queries)
         async with pool.connection() as conn:
-            await refresh_baselines(conn, queries)
             return await queries.find_anomaly_events(conn, params=params)
 
     @get(
@@ -311,10 +353,11 @@ class BillingController(Controller):
         conn: Connection,
         queries: QueryFiles,
     ) -> BillingRecord:
-        record_id = int(id)
         record = None
-        if -BIGINT_MAX <= record_id <= BIGINT_MAX:
-            record = await queries.get_billing_record(conn, record_id=record_id)
+        # Checked on the digits first: int() of thousands of digits is refused by Python
+        # (and slow), and no id beyond bigint can exist.
+        if len(id.lstrip("-")) <= len(str(BIGINT_MAX)) and abs(int(id)) <= BIGINT_MAX:
+            record = await queries.get_billing_record(conn, record_id=int(id))
         if record is None:
             raise NotFoundException(detail="Billing Record not found")
         return record
