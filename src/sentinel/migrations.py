@@ -171,7 +171,8 @@ def rollback_migrations(database_url: str, *, count: int | None = 1) -> list[str
 
 
 def pending_migrations(database_url: str) -> list[str]:
-    """The ids of the migrations in migrations/ not yet applied to the database, oldest first.
+    """The ids of the migrations in migrations/ not yet applied to the database, oldest first,
+    and "sql/schema" when the code schemas are not the build of this version's files.
 
     Read-only (no lock is taken): /health/ready asks it, and a server whose schema is behind
     its code must not say it is ready.
@@ -179,6 +180,10 @@ def pending_migrations(database_url: str) -> list[str]:
     backend = get_backend(yoyo_url(database_url))
     try:
         migrations = read_migrations(str(resource_dir("migrations")))
-        return [m.id for m in backend.to_apply(migrations)]
+        pending = [m.id for m in backend.to_apply(migrations)]
+        # The code counts too: schemas built from other sql/schema/ files are not current.
+        if _built_checksum(backend.connection) != schema_checksum(schema_files()):
+            pending.append("sql/schema")
+        return pending
     finally:
         backend.connection.close()

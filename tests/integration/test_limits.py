@@ -22,6 +22,8 @@ DATA = Path(__file__).parents[1] / "data"
 FOCUS_CSV = DATA / "focus_sample_300.csv"
 MB = 1 << 20
 
+OCTET = {"content-type": "application/octet-stream"}
+
 
 @pytest.fixture
 def clean(database_url: str):
@@ -61,12 +63,12 @@ def gzip_bomb(first: bytes, block: bytes, total: int) -> bytes:
 
 def test_gzip_upload_streams_and_identical_bytes_store_nothing(client, clean):
     body = gzip.compress(FOCUS_CSV.read_bytes())
-    first = client.post("/api/v1/billing/import?filename=focus.csv.gz", content=body)
+    first = client.post("/api/v1/billing/import?filename=focus.csv.gz", content=body, headers=OCTET)
     assert first.status_code == 201, first.text
     assert (first.json()["row_count"], first.json()["status"]) == (300, "imported")
     # The checksum is computed while streaming and must be the file's.
     assert first.json()["checksum"] == hashlib.sha256(body).hexdigest()
-    again = client.post("/api/v1/billing/import", content=body)
+    again = client.post("/api/v1/billing/import", content=body, headers=OCTET)
     assert again.status_code == 201, again.text
     assert again.json()["status"] == "unchanged"
     assert again.json()["unchanged_of"] == first.json()["id"]
@@ -76,10 +78,11 @@ def test_gzip_upload_streams_and_identical_bytes_store_nothing(client, clean):
 def test_size_limit_from_content_length_and_while_receiving(settings, clean):
     body = FOCUS_CSV.read_bytes()
     with app_with(settings, max_import_size=4096) as small:
-        declared = small.post("/api/v1/billing/import", content=body)
+        declared = small.post("/api/v1/billing/import", content=body, headers=OCTET)
         chunked = small.post(
             "/api/v1/billing/import",
             content=(body[i : i + 1000] for i in range(0, len(body), 1000)),
+            headers=OCTET,
         )
     for response in (declared, chunked):
         assert response.status_code == 413, response.text
@@ -93,8 +96,12 @@ def test_line_length_limit(settings, clean):
     header, _, rest = FOCUS_CSV.read_bytes().partition(b"\n")
     long_line = b"x" * 5000 + b"\n"
     with app_with(settings, max_import_line=4096) as small:
-        in_header = small.post("/api/v1/billing/import", content=b"y" * 5000 + b"\n" + rest)
-        in_rows = small.post("/api/v1/billing/import", content=header + b"\n" + rest + long_line)
+        in_header = small.post(
+            "/api/v1/billing/import", content=b"y" * 5000 + b"\n" + rest, headers=OCTET
+        )
+        in_rows = small.post(
+            "/api/v1/billing/import", content=header + b"\n" + rest + long_line, headers=OCTET
+        )
     for response in (in_header, in_rows):
         assert response.status_code == 413, response.text
         assert "SENTINEL_MAX_IMPORT_LINE" in response.json()["detail"]
@@ -105,7 +112,7 @@ def test_line_length_limit(settings, clean):
 def test_expanded_size_limit(settings, clean):
     body = gzip.compress(FOCUS_CSV.read_bytes())
     with app_with(settings, max_import_expanded_size=50_000) as small:
-        response = small.post("/api/v1/billing/import", content=body)
+        response = small.post("/api/v1/billing/import", content=body, headers=OCTET)
     assert response.status_code == 413, response.text
     assert "SENTINEL_MAX_IMPORT_EXPANDED_SIZE" in response.json()["detail"]
     assert stored(clean) == (0, 0)
@@ -134,7 +141,7 @@ def test_a_1_gb_gzip_bomb_is_refused_in_bounded_memory(clean):
         watcher.start()
         try:
             answers = [
-                httpx.post(f"{base}/api/v1/billing/import", content=bomb, timeout=60)
+                httpx.post(f"{base}/api/v1/billing/import", content=bomb, timeout=60, headers=OCTET)
                 for bomb in (zeros, csv_rows)
             ]
         finally:
@@ -163,12 +170,16 @@ def test_concurrent_imports_beyond_the_limit_get_503_with_retry_after(clean):
         results: list[httpx.Response] = []
         first = threading.Thread(
             target=lambda: results.append(
-                httpx.post(f"{base}/api/v1/billing/import", content=slow_body(), timeout=30)
+                httpx.post(
+                    f"{base}/api/v1/billing/import", content=slow_body(), timeout=30, headers=OCTET
+                )
             )
         )
         first.start()
         time.sleep(0.5)  # the first upload holds the only slot, waiting for its rows
-        refused = httpx.post(f"{base}/api/v1/billing/import", content=b"a,b\n1,2\n", timeout=10)
+        refused = httpx.post(
+            f"{base}/api/v1/billing/import", content=b"a,b\n1,2\n", timeout=10, headers=OCTET
+        )
         release.set()
         first.join()
     assert refused.status_code == 503, refused.text
@@ -273,13 +284,14 @@ def test_an_outage_answers_503_at_once_and_recovers_by_itself(settings, database
 
 def test_ready_says_503_while_a_migration_is_pending(settings, new_database):
     url = new_database()  # empty: no migration applied
-    assert pending_migrations(url)[0].startswith("0001")
+    assert pending_migrations(url)[0] == "0013.state-baseline"
+    assert pending_migrations(url)[-1] == "sql/schema"
     with app_with(settings, database_url=url) as app:
         unready = app.get("/health/ready")
         apply_migrations(url)
         ready = app.get("/health/ready")
     assert unready.status_code == 503
-    assert unready.json()["pending_migrations"][0].startswith("0001")
+    assert unready.json()["pending_migrations"][0] == "0013.state-baseline"
     assert "sentinel migrate" in unready.json()["detail"]
     assert ready.status_code == 200
     assert ready.json() == {"status": "ready", "service": "sentinel"}

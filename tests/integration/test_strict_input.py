@@ -12,6 +12,8 @@ RECORD = {
 }
 JSON = {"content-type": "application/json"}
 
+OCTET = {"content-type": "application/octet-stream"}
+
 
 def fields(response) -> list[str]:
     assert response.headers["content-type"].startswith("application/problem+json")
@@ -87,7 +89,7 @@ def test_bad_query_parameters_are_422_naming_them(client, url, field):
 
 
 def test_a_nul_in_the_import_filename_is_422_naming_it(client):
-    response = client.post("/api/v1/billing/import?filename=a%00b", content=b"a,b\n")
+    response = client.post("/api/v1/billing/import?filename=a%00b", content=b"a,b\n", headers=OCTET)
     assert response.status_code == 422, response.text
     assert fields(response) == ["filename"]
 
