@@ -72,8 +72,8 @@ def _detector_arguments(params: DetectionParams) -> dict[str, Any]:
     }
 
 
-# Methods that call other wrappers instead of a query file of their own.
-COMPOSITES = {"insert_billing_records_scored"}
+# Methods that call other wrappers instead of a query file of their own (none at present).
+COMPOSITES: set[str] = set()
 
 
 class Queries:
@@ -177,21 +177,11 @@ class Queries:
             conn, "find_anomaly_events", AnomalyEvent, _detector_arguments(params)
         )
 
-    async def score_billing_records(
-        self, conn: AsyncConnection, *, ids: Sequence[int]
-    ) -> list[ScoredBillingRecord]:
-        """The verdict at ingest of records stored earlier in this transaction, by id."""
-        return await self._all(
-            conn, "score_billing_records", ScoredBillingRecord, {"ids": list(ids)}
-        )
-
     async def insert_billing_records_scored(
         self, conn: AsyncConnection, *, records: Sequence[BillingRecordFields]
     ) -> list[ScoredBillingRecord]:
-        """Store the records, then judge them (two statements: a statement does not see the
-        rows it inserts); in the caller's transaction, so all or nothing."""
-        stored = await self.insert_billing_records(conn, records=records)
-        return await self.score_billing_records(conn, ids=[record.id for record in stored])
+        params = _columns(records)
+        return await self._all(conn, "insert_billing_records_scored", ScoredBillingRecord, params)
 
     # Imports of billing export files (sentinel.importers drives these, in one transaction).
 
