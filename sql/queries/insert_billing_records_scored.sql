@@ -6,7 +6,7 @@
 -- Only the records within that window before the batch's own time span are read.
 -- It repeats the window of sentinel_internal.trailing_points (06_trailing.sql) in one statement:
 -- a statement does not see the rows it inserts, and judging them by a second statement through
--- trailing_points cost +45% over plain ingest against +10% this way (bench_detection.py
+-- trailing_points cost 45 percent more than plain ingest against 10 percent this way (bench_detection.py
 -- --ingest-only, same run); the tests hold both to the same numbers.
 -- params: services text[], costs float8[], timestamps timestamptz[], regions text[],
 --         account_ids text[], is_anomalies boolean[] (equal lengths, one element per record)

@@ -6,7 +6,7 @@ select
     detector,
     case
         when baseline_window is null then null
-        when extract(epoch from baseline_window)::bigint % 86400 = 0
+        when mod(extract(epoch from baseline_window)::bigint, 86400) = 0
             then (extract(epoch from baseline_window)::bigint / 86400) || 'd'
         else (extract(epoch from baseline_window)::bigint / 3600) || 'h'
     end as "window",

@@ -9,7 +9,7 @@ import pytest
 from litestar.testing import TestClient
 
 from sentinel.app import create_app
-from sentinel.db import url_for_database
+from tests.integration.urls import as_role
 
 from .access_helpers import CUR_PARQUET, OCTETS, bearer, truncate_all
 
@@ -23,8 +23,7 @@ def app_url(database_url: str) -> Iterator[str]:
     role = f"sentinel_test_app_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute(f"create role {role} login in role sentinel_app")
-    dbname = database_url.rsplit("/", 1)[1]
-    yield url_for_database(database_url.replace("postgres@", f"{role}@", 1), dbname)
+    yield as_role(database_url, role)
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute(f"drop owned by {role}")
         conn.execute(f"drop role {role}")

@@ -13,7 +13,7 @@ from litestar.testing import TestClient
 
 from sentinel.app import create_app
 from sentinel.cli import main
-from sentinel.db import url_for_database
+from tests.integration.urls import as_role
 
 from .access_helpers import CUR_PARQUET, bearer, scalar, truncate_all
 
@@ -125,9 +125,7 @@ def test_migrations_run_as_the_owner_while_the_rest_runs_as_the_app_role(
     with psycopg.connect(server_url, autocommit=True) as conn:
         conn.execute(f"create role {role} login")
     try:
-        app_url = url_for_database(
-            server_url.replace("postgres@", f"{role}@", 1), owner_url.rsplit("/", 1)[1]
-        )
+        app_url = as_role(owner_url, role)
         for name in list(os.environ):
             if name == "DATABASE_URL" or name.startswith("SENTINEL_"):
                 monkeypatch.delenv(name)

@@ -3,6 +3,7 @@
 import math
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -708,3 +709,29 @@ def test_single_records_and_the_ingest_verdict_judge_usage_only(client, database
     assert last["z_score"] == 11.156
     flagged = client.get("/api/v1/billing/anomalies?method=trailing&granularity=record").json()
     assert [(f["id"], f["cost"]) for f in flagged] == [(last["id"], 30)]
+
+
+def test_detector_defaults_have_one_home_that_the_api_lists_and_uses(client) -> None:
+    listed = client.get("/api/v1/billing/detectors")
+    assert listed.status_code == 200
+    by_name = {row["detector"]: row for row in listed.json()}
+    assert by_name["seasonal"] == {
+        "detector": "seasonal",
+        "window": "28d",
+        "threshold": 5.0,
+        "min_history": 3,
+        "recommended": True,
+    }
+    assert (by_name["trailing"]["window"], by_name["trailing"]["threshold"]) == ("7d", 3.0)
+    assert by_name["zscore"]["window"] is None
+    # A detector call without window or threshold uses them: the same flags as spelled out.
+    implicit = client.get("/api/v1/billing/anomalies", params={"method": "trailing"}).json()
+    explicit = client.get(
+        "/api/v1/billing/anomalies", params={"method": "trailing", "window": "7d", "threshold": 3}
+    ).json()
+    assert implicit == explicit
+    # The README's table says the same.
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    for name, row in by_name.items():
+        window = row["window"] or "(all records)"
+        assert f"| `{name}` | {window} | {row['threshold']:.1f} | {row['min_history']} |" in readme
