@@ -78,20 +78,22 @@ def _admin() -> dict[str, str]:
     return load_queries(resource_dir("sql") / "admin")
 
 
-def _has_build_table(conn: psycopg.Connection) -> bool:
+def _has_build_table(conn: psycopg.Connection, admin: dict[str, str]) -> bool:
     """Whether migration 0014 (the table of the last build) is in this database yet."""
-    row = conn.execute(_admin()["schema_build_exists"]).fetchone()
+    row = conn.execute(admin["schema_build_exists"]).fetchone()
     return bool(row and row[0])
 
 
-def _built_checksum(conn: psycopg.Connection) -> str | None:
-    if not _has_build_table(conn):
+def _built_checksum(conn: psycopg.Connection, admin: dict[str, str]) -> str | None:
+    if not _has_build_table(conn, admin):
         return None
-    row = conn.execute(_admin()["find_schema_build"]).fetchone()
+    row = conn.execute(admin["find_schema_build"]).fetchone()
     return row[0] if row else None
 
 
-def _build_code(conn: psycopg.Connection, files: list[Path], checksum: str) -> None:
+def _build_code(
+    conn: psycopg.Connection, admin: dict[str, str], files: list[Path], checksum: str
+) -> None:
     """Create the code schemas from the files, then record the build and mark every stored
     baseline stale: they derive from the code that was just replaced, and are recomputed
     lazily (the detectors compute stale services in full until a refresh has run)."""
@@ -100,7 +102,6 @@ def _build_code(conn: psycopg.Connection, files: list[Path], checksum: str) -> N
             conn.execute(path.read_text(encoding="utf-8"))
         except psycopg.Error as exc:
             raise MigrationError(f"sql/schema/{path.name}: {exc}") from exc
-    admin = _admin()
     conn.execute(admin["record_schema_build"], {"checksum": checksum})
     conn.execute(admin["mark_baselines_stale"])
 
@@ -127,20 +128,21 @@ def apply_migrations(database_url: str) -> Migrated:
     migrations = read_migrations(str(resource_dir("migrations")))
     files = schema_files()
     checksum = schema_checksum(files)
+    admin = _admin()
     with backend.lock():
         adopted = _adopt_legacy(backend, migrations)
         pending = backend.to_apply(migrations)
         rebuilt = False
         with backend.transaction():
             conn = backend.connection
-            if pending or _built_checksum(conn) != checksum:
-                conn.execute(_admin()["drop_code_schemas"])
+            if pending or _built_checksum(conn, admin) != checksum:
+                conn.execute(admin["drop_code_schemas"])
                 for migration in pending:
                     # Inside the open transaction, yoyo runs each migration in a savepoint.
                     migration.process_steps(backend, "apply")
                     backend.log_migration(migration, "apply")
                     backend.mark_one(migration, log=False)
-                _build_code(conn, files, checksum)
+                _build_code(conn, admin, files, checksum)
                 rebuilt = True
     return Migrated([m.id for m in pending], rebuilt, adopted)
 
@@ -158,11 +160,12 @@ def rollback_migrations(database_url: str, *, count: int | None = 1) -> list[str
         chosen = applied if count is None else applied[:count]
         if not chosen:
             return []
+        admin = _admin()
         with backend.transaction():
             conn = backend.connection
-            conn.execute(_admin()["drop_code_schemas"])
-            if _has_build_table(conn):
-                conn.execute(_admin()["forget_schema_build"])
+            conn.execute(admin["drop_code_schemas"])
+            if _has_build_table(conn, admin):
+                conn.execute(admin["forget_schema_build"])
             for migration in chosen:
                 migration.process_steps(backend, "rollback")
                 backend.log_migration(migration, "rollback")
@@ -182,7 +185,7 @@ def pending_migrations(database_url: str) -> list[str]:
         migrations = read_migrations(str(resource_dir("migrations")))
         pending = [m.id for m in backend.to_apply(migrations)]
         # The code counts too: schemas built from other sql/schema/ files are not current.
-        if _built_checksum(backend.connection) != schema_checksum(schema_files()):
+        if _built_checksum(backend.connection, _admin()) != schema_checksum(schema_files()):
             pending.append("sql/schema")
         return pending
     finally:

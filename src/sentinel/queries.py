@@ -72,16 +72,12 @@ def _detector_arguments(params: DetectionParams) -> dict[str, Any]:
     }
 
 
-# Methods that call other wrappers instead of a query file of their own (none at present).
-COMPOSITES: set[str] = set()
-
-
 class Queries:
     """The SQL of sql/queries/, loaded once; a missing or malformed file fails here, by name."""
 
     def __init__(self, directory: Path | None = None) -> None:
         self._sql = load_queries(directory or resource_dir("sql") / "queries")
-        wrappers = {name for name in vars(Queries) if not name.startswith("_")} - COMPOSITES
+        wrappers = {name for name in vars(Queries) if not name.startswith("_")}
         if missing := sorted(wrappers - self._sql.keys()):
             raise QueryFileError(f"missing query files: {', '.join(m + '.sql' for m in missing)}")
 
