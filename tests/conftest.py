@@ -86,6 +86,8 @@ def settings(database_url: str):
         database_url=database_url,
         migrate_on_start=False,
         baseline_refresh_seconds=0,
+        # Tests evaluate alerts when they choose (sentinel.evaluate_alerts()).
+        alert_evaluation_seconds=0,
     )
 
 

@@ -1,7 +1,7 @@
 -- Anomaly events: runs of consecutive flagged points of one series (sentinel.anomaly_events,
 -- sql/schema/10_detect.sql), newest first, so a lasting change in spend alerts once.
 -- params: method, granularity, group_by text[], window interval, threshold, min_impact,
---         min_pct (as find_detected_anomalies)
+--         min_pct, direction (as find_detected_anomalies)
 -- row: AnomalyEvent
 select
     service,
@@ -23,6 +23,7 @@ from sentinel.anomaly_events(
     %(window)s::interval,
     %(threshold)s::double precision,
     %(min_impact)s::double precision,
-    %(min_pct)s::double precision
+    %(min_pct)s::double precision,
+    %(direction)s::text
 )
 order by started_at desc, service, account_id, region

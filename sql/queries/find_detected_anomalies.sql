@@ -4,7 +4,8 @@
 -- Null method, window or threshold: the defaults of sentinel.detector_defaults.
 -- params: method (trailing|robust|seasonal), granularity (record|hour|day),
 --         group_by text[] (subset of service, account_id, region, in that order),
---         window interval, threshold, min_impact and min_pct (null = no condition)
+--         window interval, threshold, min_impact and min_pct (null = no condition),
+--         direction (up|down|both; null = the original rule's |score|)
 -- row: DetectedAnomaly
 select
     record_id as id,
@@ -29,7 +30,8 @@ from sentinel.detect(
     %(window)s::interval,
     %(threshold)s::double precision,
     %(min_impact)s::double precision,
-    %(min_pct)s::double precision
+    %(min_pct)s::double precision,
+    %(direction)s::text
 )
 where anomaly
 order by abs(score) desc, bucket, record_id

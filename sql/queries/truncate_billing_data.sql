@@ -1,6 +1,8 @@
--- Empty a development database: every record and the import history (the truncate trigger on
--- billing_record empties the rollups, totals and stale marks with it). API keys stay, so the
--- operator keeps access. Needs the owner's rights (sentinel_app may not truncate).
+-- Empty a development database: every record, the import history and the alerts raised from
+-- them, with their feedback and events (the truncate triggers on billing_record empty the
+-- rollups, totals, stale marks and the evaluation queue). API keys and monitors stay, so the
+-- operator keeps access and set-up. Needs the owner's rights (sentinel_app may not truncate).
 -- params: none
 -- row: none
-truncate sentinel_data.billing_record, sentinel_data.billing_import restart identity
+truncate sentinel_data.billing_record, sentinel_data.billing_import, sentinel_data.alert
+    restart identity cascade

@@ -1,9 +1,10 @@
 -- Why: one entry point for every causal detector (sentinel.detect) and its events, so that the
 -- API, the views and psql users get the same verdicts from the same parameters.
 
--- Every point of every series with its verdict. A point is an anomaly when |score| is strictly
--- above threshold, it has at least the method's min_history baseline points, and, when given, impact >= min_impact
--- dollars and impact_pct >= min_pct (both "above expected", combined with AND).
+-- Every point of every series with its verdict. A point is an anomaly when it is strictly more
+-- than threshold spreads from expected in the chosen direction, it has at least the method's
+-- min_history baseline points, and, when given, its impact is at least min_impact dollars and
+-- min_pct percent in that direction (combined with AND).
 create function sentinel.detect(
     method text,
     granularity text,
@@ -12,7 +13,9 @@ create function sentinel.detect(
     baseline interval default null,
     threshold double precision default null,
     min_impact double precision default null,
-    min_pct double precision default null
+    min_pct double precision default null,
+    -- up, down or both; null: the original rule (|score|, min_impact and min_pct above expected).
+    direction text default null
 )
 returns table (
     record_id bigint,
@@ -111,11 +114,29 @@ as $$
         100.0 * (scored.cost - scored.expected) / nullif(scored.expected, 0) as impact_pct,
         coalesce(
             scored.baseline_count >= (select sentinel.default_min_history(detect.method))
-            and abs(scored.cost - scored.expected) > (select coalesce(detect.threshold, sentinel.default_threshold(detect.method))) * scored.spread
-            and (detect.min_impact is null or scored.cost - scored.expected >= detect.min_impact)
+            -- The direction's own signed impact: up, the increase; down, the decrease; both,
+            -- either. Null is the original rule: |impact| beyond the bounds, and min_impact
+            -- and min_pct measured above expected (so that they admit increases only).
+            and case detect.direction
+                when 'up' then scored.cost - scored.expected
+                when 'down' then scored.expected - scored.cost
+                else abs(scored.cost - scored.expected)
+            end > (select coalesce(detect.threshold, sentinel.default_threshold(detect.method))) * scored.spread
+            and (
+                detect.min_impact is null
+                or case detect.direction
+                    when 'down' then scored.expected - scored.cost
+                    when 'both' then abs(scored.cost - scored.expected)
+                    else scored.cost - scored.expected
+                end >= detect.min_impact
+            )
             and (
                 detect.min_pct is null
-                or 100.0 * (scored.cost - scored.expected) / nullif(scored.expected, 0) >= detect.min_pct
+                or 100.0 * case detect.direction
+                    when 'down' then scored.expected - scored.cost
+                    when 'both' then abs(scored.cost - scored.expected)
+                    else scored.cost - scored.expected
+                end / nullif(scored.expected, 0) >= detect.min_pct
             ),
             false
         ) as anomaly,
@@ -123,7 +144,7 @@ as $$
     from scored
 $$;
 
-comment on function sentinel.detect(text, text, text[], interval, double precision, double precision, double precision) is
+comment on function sentinel.detect(text, text, text[], interval, double precision, double precision, double precision, text) is
     'Every cost point scored by a causal detector (method trailing|robust|seasonal). select service, bucket, cost, expected, score from sentinel.detect(''trailing'', ''hour'', ''{service}'', ''7 days'', 3.0) where anomaly';
 
 -- Consecutive flagged points of one series form one event: a lasting change alerts once.
@@ -135,7 +156,8 @@ create function sentinel.anomaly_events(
     baseline interval default null,
     threshold double precision default null,
     min_impact double precision default null,
-    min_pct double precision default null
+    min_pct double precision default null,
+    direction text default null
 )
 returns table (
     service text,
@@ -175,7 +197,8 @@ as $$
             anomaly_events.baseline,
             anomaly_events.threshold,
             anomaly_events.min_impact,
-            anomaly_events.min_pct
+            anomaly_events.min_pct,
+            anomaly_events.direction
         ) as scored
         window
             by_time as (
@@ -202,6 +225,6 @@ as $$
     group by verdicts.service, verdicts.account_id, verdicts.region, verdicts.island
 $$;
 
-comment on function sentinel.anomaly_events(text, text, text[], interval, double precision, double precision, double precision) is
+comment on function sentinel.anomaly_events(text, text, text[], interval, double precision, double precision, double precision, text) is
     'Runs of consecutive flagged points per series, same parameters as sentinel.detect: start, end, ongoing (the run reaches the series'' newest point), peak score, total impact.';
 

@@ -17,6 +17,7 @@ from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
 from sentinel import __version__
+from sentinel.alerts import run_evaluator
 from sentinel.auth import api_key_guard, check_declared_scopes
 from sentinel.db import create_pool
 from sentinel.errors import problem_details_plugin
@@ -24,11 +25,13 @@ from sentinel.forgery import forgery_guard
 from sentinel.limits import STATEMENT, ImportSlots, Receive, TimedPool, Timeouts, limited
 from sentinel.logs import RequestLog
 from sentinel.queries import Queries
+from sentinel.routes.alerts import AlertController
 from sentinel.routes.billing import BillingController
 from sentinel.routes.health import health, ready
 from sentinel.routes.imports import ImportController
 from sentinel.routes.keys import KeysController
 from sentinel.routes.lifecycle import DeletionController
+from sentinel.routes.monitors import MonitorController
 from sentinel.settings import Settings
 
 
@@ -107,20 +110,35 @@ def create_app(settings: Settings) -> Litestar:
     async def open_pool(app: Litestar) -> AsyncIterator[None]:
         await pool.open(wait=True)
         app.state.pool = pool
-        refresher = None
+        # Background work: the baseline refresh and the alert evaluator.
+        tasks: list[asyncio.Task[None]] = []
         if settings.baseline_refresh_seconds > 0:
-            refresher = asyncio.create_task(
-                refresh_stale_baselines(
-                    pool, queries, settings.baseline_refresh_seconds, timeouts.detection
+            tasks.append(
+                asyncio.create_task(
+                    refresh_stale_baselines(
+                        pool, queries, settings.baseline_refresh_seconds, timeouts.detection
+                    )
+                )
+            )
+        if settings.alert_evaluation_seconds > 0:
+            tasks.append(
+                asyncio.create_task(
+                    run_evaluator(
+                        settings.database_url,
+                        pool,
+                        queries,
+                        every_seconds=settings.alert_evaluation_seconds,
+                        timeout=timeouts.detection,
+                    )
                 )
             )
         try:
             yield
         finally:
-            if refresher is not None:
-                refresher.cancel()
+            for task in tasks:
+                task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await refresher
+                    await task
             await pool.close()
 
     def provide_queries() -> Queries:
@@ -138,6 +156,8 @@ def create_app(settings: Settings) -> Litestar:
             ImportController,
             DeletionController,
             KeysController,
+            MonitorController,
+            AlertController,
             health,
             ready,
         ],
@@ -153,7 +173,7 @@ def create_app(settings: Settings) -> Litestar:
         guards=[api_key_guard(settings, queries), forgery_guard(settings)],
         cors_config=CORSConfig(
             allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST", "DELETE"],
+            allow_methods=["GET", "POST", "PUT", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "Prefer"],
             expose_headers=["Link", "Preference-Applied", "X-Records-Created"],
         )

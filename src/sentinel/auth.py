@@ -65,6 +65,8 @@ def api_key_guard(settings: Settings, queries: Queries) -> Guard:
             key = await authenticate(conn, queries, token=token)
         if key is None:
             raise _unauthorized("the API key is unknown or revoked", invalid=True)
+        # Who asked, for the records that keep it (alert feedback).
+        connection.state.api_key_name = key.name
         if not grants(key.scope, need):
             detail = (
                 f"this request needs an API key with scope {need}; key {key.name!r} has {key.scope}"

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 METHODS = ("trailing", "robust", "seasonal")
 GRANULARITIES = ("record", "hour", "day")
+DIRECTIONS = ("up", "down", "both")
 # Canonical order: sentinel.cost_points compares group_by with array['service'] for its fast path.
 GROUP_COLUMNS = ("service", "account_id", "region")
 DEFAULT_GRANULARITY = "hour"
@@ -46,6 +47,8 @@ class DetectionParams:
     threshold: float | None
     min_impact: float | None
     min_pct: float | None
+    # None: the original rule (|score| beyond the bounds; min_impact, min_pct above expected).
+    direction: str | None = None
 
 
 def parse_window(text: str) -> timedelta:
@@ -88,6 +91,7 @@ def detection_params(
     threshold: float | None = None,
     min_impact: float | None = None,
     min_pct: float | None = None,
+    direction: str | None = None,
 ) -> DetectionParams:
     """Validated parameters; what is not given stays None, for SQL's defaults."""
     chosen = None if method is None else method.strip().lower()
@@ -96,6 +100,9 @@ def detection_params(
     grain = DEFAULT_GRANULARITY if granularity is None else granularity.strip().lower()
     if grain not in GRANULARITIES:
         raise invalid("granularity", f"use one of {', '.join(GRANULARITIES)}")
+    way = None if direction is None else direction.strip().lower()
+    if way is not None and way not in DIRECTIONS:
+        raise invalid("direction", f"use one of {', '.join(DIRECTIONS)}")
     return DetectionParams(
         method=chosen,
         granularity=grain,
@@ -104,4 +111,5 @@ def detection_params(
         threshold=None if threshold is None else _non_negative("threshold", threshold),
         min_impact=_non_negative("min_impact", min_impact),
         min_pct=_non_negative("min_pct", min_pct),
+        direction=way,
     )

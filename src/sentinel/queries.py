@@ -7,10 +7,12 @@ from typing import Any, TypeVar
 
 from psycopg import AsyncConnection
 from psycopg.rows import class_row, dict_row
+from psycopg.types.json import Jsonb
 from pydantic import BaseModel
 
+from sentinel.alert_schemas import Alert, AlertFeedback, AlertStats, Monitor, MonitorIn
 from sentinel.db import QueryFileError, load_queries, resource_dir
-from sentinel.detection import DetectionParams
+from sentinel.detection import DetectionParams, parse_window
 from sentinel.keys import ApiKey, StoredApiKey
 from sentinel.schemas import (
     Anomaly,
@@ -69,6 +71,24 @@ def _detector_arguments(params: DetectionParams) -> dict[str, Any]:
         "threshold": params.threshold,
         "min_impact": params.min_impact,
         "min_pct": params.min_pct,
+        "direction": params.direction,
+    }
+
+
+def _monitor_arguments(monitor: MonitorIn) -> dict[str, Any]:
+    """The placeholders of insert_monitor.sql and update_monitor.sql, by name."""
+    return {
+        "name": monitor.name,
+        "method": monitor.method,
+        "granularity": monitor.granularity,
+        "group_by": monitor.group_by,
+        "window": None if monitor.window is None else parse_window(monitor.window),
+        "threshold": monitor.threshold,
+        "min_impact": monitor.min_impact,
+        "min_pct": monitor.min_pct,
+        "direction": monitor.direction,
+        "filter": Jsonb(monitor.filter.model_dump(exclude_none=True)),
+        "enabled": monitor.enabled,
     }
 
 
@@ -325,3 +345,82 @@ class Queries:
 
     async def truncate_billing_data(self, conn: AsyncConnection) -> None:
         await conn.execute(self._sql["truncate_billing_data"])
+
+    # Monitors and alerts (sql/schema/12_alerts.sql).
+
+    async def list_monitors(
+        self, conn: AsyncConnection, *, monitor_id: int | None = None
+    ) -> list[Monitor]:
+        return await self._all(conn, "list_monitors", Monitor, {"monitor_id": monitor_id})
+
+    async def _id(self, conn: AsyncConnection, name: str, params: dict[str, Any]) -> int | None:
+        cur = await conn.execute(self._sql[name], params)
+        row = await cur.fetchone()
+        return None if row is None else row[0]
+
+    async def insert_monitor(self, conn: AsyncConnection, *, monitor: MonitorIn) -> int | None:
+        """The new monitor's id; None when the name is taken."""
+        return await self._id(conn, "insert_monitor", _monitor_arguments(monitor))
+
+    async def update_monitor(
+        self, conn: AsyncConnection, *, monitor_id: int, monitor: MonitorIn
+    ) -> int | None:
+        params = {"monitor_id": monitor_id, **_monitor_arguments(monitor)}
+        return await self._id(conn, "update_monitor", params)
+
+    async def delete_monitor(self, conn: AsyncConnection, *, monitor_id: int) -> int | None:
+        return await self._id(conn, "delete_monitor", {"monitor_id": monitor_id})
+
+    async def list_alerts(
+        self,
+        conn: AsyncConnection,
+        *,
+        alert_id: int | None = None,
+        monitor_id: int | None = None,
+        status: str | None = None,
+        service: str | None = None,
+        since: datetime | None = None,
+        min_impact: float | None = None,
+        before_id: int | None = None,
+        limit: int = 100,
+    ) -> list[Alert]:
+        params = {
+            "alert_id": alert_id,
+            "monitor_id": monitor_id,
+            "status": status,
+            "service": service,
+            "since": since,
+            "min_impact": min_impact,
+            "before_id": before_id,
+            "limit": limit,
+        }
+        return await self._all(conn, "list_alerts", Alert, params)
+
+    async def insert_alert_feedback(
+        self,
+        conn: AsyncConnection,
+        *,
+        alert_id: int,
+        verdict: str,
+        note: str | None,
+        key_name: str | None,
+    ) -> AlertFeedback | None:
+        params = {"alert_id": alert_id, "verdict": verdict, "note": note, "key_name": key_name}
+        return await self._one(conn, "insert_alert_feedback", AlertFeedback, params)
+
+    async def summarize_alerts(
+        self, conn: AsyncConnection, *, monitor_id: int | None = None
+    ) -> AlertStats:
+        stats = await self._one(conn, "summarize_alerts", AlertStats, {"monitor_id": monitor_id})
+        assert stats is not None  # an aggregate always yields a row
+        return stats
+
+    async def evaluate_alerts(self, conn: AsyncConnection) -> int | None:
+        """How many alerts changed; None when another evaluation holds the lock."""
+        cur = await conn.execute(self._sql["evaluate_alerts"])
+        row = await cur.fetchone()
+        assert row is not None  # a function call always yields a row
+        return row[0]
+
+    async def listen_alert_touch(self, conn: AsyncConnection) -> None:
+        await conn.execute(self._sql["listen_alert_touch"])

@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     """How often `sentinel serve` refreshes stale stored baselines in the background (0: never;
     the detection endpoints still refresh before they read)."""
 
+    alert_evaluation_seconds: Annotated[float, Field(ge=0)] = 60.0
+    """How often `sentinel serve` evaluates the monitors when no commit woke it (it also
+    evaluates right after each commit that changed billing records); 0: never."""
+
     log_level: str = "info"
 
     # Bounded work (README "Limits"). Sizes in bytes, times in seconds.

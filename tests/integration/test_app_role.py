@@ -15,7 +15,7 @@ from .access_helpers import CUR_PARQUET, OCTETS, bearer, truncate_all
 
 BASE = "/api/v1/billing"
 # What sentinel_app needs on schemas sentinel and sentinel_internal comes from
-# sql/schema/12_privileges.sql (rebuilt with the code, so not in 0016).
+# sql/schema/90_privileges.sql (rebuilt with the code, so not in 0016).
 
 
 @pytest.fixture(scope="module")

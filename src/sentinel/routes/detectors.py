@@ -15,11 +15,12 @@ from sentinel.errors import invalid_query
 
 # OpenAPI descriptions of the detector parameters, shared by /anomalies and /anomalies/events.
 DETECTION_HELP = (
-    "Without method, granularity, group_by, window, min_impact or min_pct: the original rule, "
-    "one z-score per service over all stored records. With any of them: a causal detector that "
-    "judges each point only against the same series' data before it. Defaults: granularity "
-    "hour, group_by service; the method, and each method's window and threshold, as listed by "
-    "GET /api/v1/billing/detectors (the psql view sentinel.detector_defaults)."
+    "Without method, granularity, group_by, window, min_impact, min_pct or direction: the "
+    "original rule, one z-score per service over all stored records. With any of them: a "
+    "causal detector that judges each point only against the same series' data before it. "
+    "Defaults: granularity hour, group_by service; the method, and each method's window and "
+    "threshold, as listed by GET /api/v1/billing/detectors (the psql view "
+    "sentinel.detector_defaults)."
 )
 METHOD_HELP = (
     "trailing (mean and stddev of the preceding window), robust (median and MAD of it), "
@@ -32,6 +33,11 @@ GROUP_BY_HELP = "service, account_id and/or region (repeat or comma-separate); d
 WINDOW_HELP = "Baseline window before each point: a number and h, d or w, e.g. 36h, 7d, 4w"
 MIN_IMPACT_HELP = "Only flag points at least this many dollars above expected"
 MIN_PCT_HELP = "Only flag points at least this many percent above expected"
+DIRECTION_HELP = (
+    "up (increases only), down (decreases only) or both; min_impact and min_pct then measure "
+    "the change in that direction. Unset: |score| beyond the bounds, with min_impact and "
+    "min_pct measured above expected"
+)
 
 
 @dataclass(frozen=True)
@@ -45,11 +51,13 @@ class DetectorQuery:
     window: str | None
     min_impact: float | None
     min_pct: float | None
+    direction: str | None
 
     def asks_for_a_detector(self) -> bool:
         """False when only threshold (or nothing) is given: the original rule then applies."""
         chosen = (self.method, self.granularity, self.group_by, self.window)
-        return any(value is not None for value in (*chosen, self.min_impact, self.min_pct))
+        extra = (self.min_impact, self.min_pct, self.direction)
+        return any(value is not None for value in (*chosen, *extra))
 
     def params(self) -> DetectionParams:
         try:
@@ -61,6 +69,7 @@ class DetectorQuery:
                 threshold=self.threshold,
                 min_impact=self.min_impact,
                 min_pct=self.min_pct,
+                direction=self.direction,
             )
         except ParameterError as exc:
             raise invalid_query(exc.field, exc.message) from None
@@ -85,6 +94,11 @@ def provide_detector_query(
     window: Annotated[str | None, Parameter(description=WINDOW_HELP)] = None,
     min_impact: Annotated[float | None, Parameter(ge=0, description=MIN_IMPACT_HELP)] = None,
     min_pct: Annotated[float | None, Parameter(ge=0, description=MIN_PCT_HELP)] = None,
+    direction: Annotated[
+        Literal["up", "down", "both"] | None, Parameter(description=DIRECTION_HELP)
+    ] = None,
 ) -> DetectorQuery:
     """One declaration of the query parameters both anomaly endpoints take (and document)."""
-    return DetectorQuery(threshold, method, granularity, group_by, window, min_impact, min_pct)
+    return DetectorQuery(
+        threshold, method, granularity, group_by, window, min_impact, min_pct, direction
+    )

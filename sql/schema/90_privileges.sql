@@ -23,3 +23,14 @@ grant execute on function
     sentinel_internal.seasonal_levels(text, text[], interval, boolean, text[], timestamptz[], timestamptz[]),
     sentinel_internal.seasonal_points(text, text[], interval, boolean, text[], timestamptz[], timestamptz[])
 to sentinel_reader, sentinel_app;
+-- Alert evaluation writes alerts (it runs with the caller's rights): the application role runs
+-- it, the reader reads the alert views only.
+revoke execute on function sentinel.evaluate_alerts() from public, sentinel_reader;
+grant execute on function
+    sentinel_internal.monitor_verdicts(bigint, text[], timestamptz),
+    sentinel_internal.monitor_runs(bigint, text[], timestamptz),
+    sentinel_internal.root_causes(text, text, text, timestamptz, timestamptz, double precision),
+    sentinel_internal.update_alerts(bigint, sentinel_internal.alert_run[]),
+    sentinel_internal.open_alerts(bigint, sentinel_internal.alert_run[]),
+    sentinel_internal.evaluate_monitor(bigint, text[], timestamptz)
+to sentinel_app;

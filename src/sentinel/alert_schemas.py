@@ -1,0 +1,156 @@
+"""Bodies of the monitor and alert endpoints. Field names equal the SQL column aliases of
+sql/queries/*monitor*.sql and *alert*.sql; defaults left out (None) are SQL's
+(sentinel.detector_defaults), as for the detector endpoints."""
+
+from datetime import datetime
+from typing import Annotated, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from sentinel.detection import parse_window
+from sentinel.schemas import AccountId, RegionName, ServiceName
+
+Direction = Literal["up", "down", "both"]
+Verdict = Literal["yes", "no", "planned"]
+Amount = Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False)]
+MonitorName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=128, pattern=r"^[^\x00]*$"),
+]
+FILTER_VALUES_MAX = 100
+T = TypeVar("T")
+FilterValues = Annotated[list[T], Field(min_length=1, max_length=FILTER_VALUES_MAX)]
+
+
+class MonitorFilter(BaseModel):
+    """Which series a monitor watches: each listed column keeps only the values given. A
+    column outside group_by also splits the series by that column."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    service: FilterValues[ServiceName] | None = None
+    account_id: FilterValues[AccountId] | None = None
+    region: FilterValues[RegionName] | None = None
+
+
+class MonitorIn(BaseModel):
+    """A monitor as a client creates or replaces it; what is left out takes the defaults."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: MonitorName
+    method: Literal["seasonal", "trailing", "robust"] | None = Field(
+        None, description="Default: the recommended method (GET /api/v1/billing/detectors)"
+    )
+    granularity: Literal["hour", "day"] = "hour"
+    group_by: Annotated[
+        list[Literal["service", "account_id", "region"]], Field(min_length=1, max_length=3)
+    ] = ["service"]
+    window: str | None = Field(None, description="e.g. 36h, 7d, 4w; default: the method's")
+    threshold: Amount | None = Field(None, description="Default: the method's")
+    min_impact: Amount | None = Field(None, description="Dollars in the direction; both must hold")
+    min_pct: Amount | None = Field(None, description="Percent of expected in the direction")
+    direction: Direction = Field("up", description="up: spend going up (what costs money)")
+    filter: MonitorFilter = Field(default_factory=MonitorFilter)
+    enabled: bool = True
+
+    @field_validator("window")
+    @classmethod
+    def _window(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_window(value)  # ParameterError is a ValueError: a 422 naming window
+        return value
+
+    @field_validator("group_by")
+    @classmethod
+    def _group_by(cls, value: list[str]) -> list[str]:
+        # Canonical order, as the detectors take it.
+        return [column for column in ("service", "account_id", "region") if column in value]
+
+
+class Monitor(BaseModel):
+    """A stored monitor, with the defaults it takes filled in (the view sentinel.monitors)."""
+
+    id: int
+    name: str
+    method: str
+    granularity: str
+    group_by: list[str]
+    window: str
+    threshold: float
+    min_impact: float | None
+    min_pct: float | None
+    direction: str
+    filter: dict[str, list[str]]
+    enabled: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class RootCause(BaseModel):
+    """One slice of an alert's series and what it contributed over the alert's buckets."""
+
+    dimension: str = Field(description="service, account_id, region, usage_type or tag:<key>")
+    value: str
+    actual: float
+    expected: float = Field(description="The slice's share of the 7 days before, times expected")
+    contribution: float = Field(description="actual - expected, dollars")
+
+
+class Alert(BaseModel):
+    """An anomaly event raised by a monitor (the view sentinel.alerts)."""
+
+    id: int
+    monitor_id: int
+    monitor_name: str
+    service: str | None
+    account_id: str | None
+    region: str | None
+    status: Literal["open", "closed"]
+    started_at: datetime
+    last_flagged_at: datetime
+    ended_at: datetime | None = Field(description="First normal bucket after it; null if open")
+    bucket_count: int
+    peak_score: float | None
+    actual: float
+    expected: float
+    total_impact: float
+    max_impact: float
+    impact_pct: float | None
+    root_causes: list[RootCause]
+    feedback: Verdict | None
+    quiet_until: datetime | None
+    method: str
+    granularity: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class FeedbackIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    verdict: Verdict = Field(description="yes: a real anomaly; no: a false alarm; planned")
+    note: Annotated[str, StringConstraints(max_length=2000, pattern=r"^[^\x00]*$")] | None = None
+
+
+class AlertFeedback(BaseModel):
+    id: int
+    alert_id: int
+    verdict: Verdict
+    note: str | None
+    key_name: str | None
+    created_at: datetime
+
+
+class AlertStats(BaseModel):
+    """How the alerts were rated: the live precision."""
+
+    raised: int
+    open: int
+    rated: int
+    rated_yes: int
+    rated_no: int
+    rated_planned: int
+    precision: float | None = Field(
+        description="rated_yes / rated: the share of rated alerts people called real"
+    )

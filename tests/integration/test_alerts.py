@@ -1,0 +1,319 @@
+"""Monitors raise alerts: one per run of flagged buckets, causal, incremental and idempotent."""
+
+import threading
+import time
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from litestar.testing import TestClient
+
+from sentinel.app import create_app
+from tests.integration.access_helpers import bearer, make_key, problem_of, truncate_all
+from tests.integration.alert_data import (
+    ACCOUNTS,
+    alerts,
+    evaluate,
+    events,
+    extra,
+    hour,
+    regular_records,
+    reset,
+    store,
+)
+
+HISTORY = 24 * 14  # two weeks of hourly history before anything happens
+
+
+@pytest.fixture
+def conn(database_url: str) -> Iterator[psycopg.Connection]:
+    with psycopg.connect(database_url) as conn:
+        reset(conn)
+        store(conn, regular_records("EC2", range(HISTORY)) + regular_records("S3", range(HISTORY)))
+        assert evaluate(conn) == 0  # regular history raises nothing
+        yield conn
+        reset(conn)
+
+
+def test_the_default_monitor_exists_after_migration(conn):
+    row = conn.execute(
+        "select name, method, direction, group_by, enabled from sentinel.monitors"
+    ).fetchall()
+    assert row == [("all services", "seasonal", "up", ["service"], True)]
+
+
+def test_a_spike_opens_one_alert_with_root_causes_and_closes_at_the_next_normal_hour(conn):
+    store(conn, regular_records("EC2", range(HISTORY, HISTORY + 1)))
+    store(conn, extra("EC2", range(HISTORY, HISTORY + 1), 20.0))
+    assert evaluate(conn) == 1
+    [alert] = alerts(conn)
+    assert (alert["service"], alert["status"], alert["bucket_count"]) == ("EC2", "open", 1)
+    assert alert["started_at"] == alert["last_flagged_at"] == hour(HISTORY)
+    assert 19 < alert["total_impact"] < 21
+    top = alert["root_causes"][0]
+    # The extra record was in account 2, us-east-1: both slices carry the whole increase.
+    assert {(c["dimension"], c["value"]) for c in alert["root_causes"][:2]} == {
+        ("account_id", ACCOUNTS[1]),
+        ("region", "us-east-1"),
+    }
+    assert 19 < top["contribution"] < 21
+    assert top["actual"] > top["expected"]
+    assert events(conn) == [(alert["id"], "opened")]
+
+    assert evaluate(conn) == 0  # nothing new: nothing changes
+    store(conn, regular_records("EC2", range(HISTORY + 1, HISTORY + 2)))
+    assert evaluate(conn) == 1
+    [alert] = alerts(conn)
+    assert (alert["status"], alert["ended_at"]) == ("closed", hour(HISTORY + 1))
+    assert events(conn) == [(alert["id"], "opened"), (alert["id"], "closed")]
+    # Evaluating the same data again changes nothing.
+    conn.execute(
+        "insert into sentinel_data.alert_touch values ('EC2', %s, %s)", (hour(0), hour(HISTORY))
+    )
+    conn.commit()
+    assert evaluate(conn) == 0
+    assert len(events(conn)) == 2
+
+
+def test_a_six_hour_surge_gives_one_open_at_most_one_update_and_one_close(conn):
+    for n in range(HISTORY, HISTORY + 8):
+        rows = regular_records("EC2", range(n, n + 1))
+        if n < HISTORY + 6:
+            rows += extra("EC2", range(n, n + 1), 6.0 + 4 * (n - HISTORY))
+        store(conn, rows)
+        evaluate(conn)  # as the server does after each commit
+    [alert] = alerts(conn)
+    assert alert["status"] == "closed"
+    kinds = [kind for _, kind in events(conn)]
+    assert kinds[0] == "opened"
+    assert kinds[-1] == "closed"
+    assert kinds.count("opened") == 1
+    assert kinds.count("closed") == 1
+    assert kinds.count("grew") <= 1
+
+
+def test_a_four_day_level_shift_gives_one_alert(conn):
+    # Spend doubles (twice the instances, twice the cost in every hour) for four days.
+    for day in range(4):
+        start = HISTORY + 24 * day
+        store(conn, regular_records("EC2", range(start, start + 24), base=16.0))
+        evaluate(conn)
+    assert len(alerts(conn)) == 1
+    assert [kind for _, kind in events(conn)].count("opened") == 1
+
+
+def test_a_late_record_updates_its_alert_instead_of_opening_another(conn):
+    store(conn, regular_records("EC2", range(HISTORY, HISTORY + 3)))
+    store(conn, extra("EC2", range(HISTORY + 1, HISTORY + 2), 20.0))
+    evaluate(conn)
+    [before] = alerts(conn)
+    assert before["status"] == "closed"
+    # A record for the flagged hour arrives late: the same alert grows.
+    store(conn, extra("EC2", range(HISTORY + 1, HISTORY + 2), 20.0))
+    assert evaluate(conn) == 1
+    [after] = alerts(conn)
+    assert after["id"] == before["id"]
+    assert after["total_impact"] > before["total_impact"] + 19
+
+
+def test_the_filter_and_direction_of_a_monitor(conn):
+    conn.execute('update sentinel_data.monitor set filter = \'{"service": ["S3"]}\'')
+    conn.execute(
+        "insert into sentinel_data.monitor (name, direction, filter)"
+        " values ('drops of EC2', 'down', '{\"service\": [\"EC2\"]}')"
+    )
+    conn.commit()
+    rows = regular_records("EC2", range(HISTORY, HISTORY + 1))
+    store(conn, [row for row in rows if row[4] == ACCOUNTS[0]])  # half of EC2 stops
+    store(conn, regular_records("S3", range(HISTORY, HISTORY + 1)))
+    evaluate(conn)
+    found = conn.execute(
+        "select monitor_name, service, total_impact from sentinel.alerts"
+    ).fetchall()
+    assert [(name, service) for name, service, _ in found] == [("drops of EC2", "EC2")]
+    assert found[0][2] < 0
+
+
+def test_feedback_no_closes_the_alert_and_keeps_its_series_quiet(conn):
+    store(conn, regular_records("EC2", range(HISTORY, HISTORY + 2)))
+    store(conn, extra("EC2", range(HISTORY, HISTORY + 1), 20.0))
+    evaluate(conn)
+    [alert] = alerts(conn)
+    conn.execute(
+        "update sentinel_data.alert set feedback = 'no', quiet_until = last_flagged_at"
+        " + sentinel.alert_quiet_period() where id = %s",
+        (alert["id"],),
+    )
+    conn.commit()
+    # A smaller spike within the quiet period opens nothing; a larger one opens an alert.
+    store(conn, regular_records("EC2", range(HISTORY + 2, HISTORY + 6)))
+    store(conn, extra("EC2", range(HISTORY + 3, HISTORY + 4), 12.0))
+    evaluate(conn)
+    assert len(alerts(conn)) == 1
+    store(conn, extra("EC2", range(HISTORY + 5, HISTORY + 6), 60.0))
+    evaluate(conn)
+    assert len(alerts(conn)) == 2
+
+
+def test_one_evaluation_at_a_time(conn, database_url):
+    store(conn, regular_records("EC2", range(HISTORY, HISTORY + 1)))
+    holder = psycopg.connect(database_url)
+    try:
+        holder.execute("select pg_advisory_xact_lock(hashtext('sentinel.evaluate_alerts'))")
+        assert conn.execute("select sentinel.evaluate_alerts()").fetchone()[0] is None
+        conn.rollback()
+    finally:
+        holder.rollback()
+        holder.close()
+    assert evaluate(conn) == 0  # the queue was left for the next evaluation, which ran
+
+
+# Over HTTP: monitors, alerts, feedback, stats, and the evaluator of `sentinel serve`.
+
+
+@pytest.fixture
+def api(client, conn):
+    return client
+
+
+def test_monitor_crud_with_defaults_and_named_errors(api):
+    created = api.post("/api/v1/monitors", json={"name": "per account", "group_by": ["account_id"]})
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert body["method"] == "seasonal"
+    assert body["window"] == "28d"
+    assert body["threshold"] == 5.0
+    assert body["direction"] == "up"
+    assert body["group_by"] == ["account_id"]
+    assert (
+        problem_of(api.post("/api/v1/monitors", json={"name": "per account"}), 409)["errors"][0][
+            "field"
+        ]
+        == "name"
+    )
+    bad = problem_of(api.post("/api/v1/monitors", json={"name": "w", "window": "7x"}), 422)
+    assert bad["errors"][0]["field"] == "window"
+    bad = problem_of(api.post("/api/v1/monitors", json={"name": "f", "filter": {"tag": []}}), 422)
+    assert "filter" in bad["errors"][0]["field"]
+    monitor_id = body["id"]
+    replaced = api.put(
+        f"/api/v1/monitors/{monitor_id}",
+        json={"name": "per account", "method": "trailing", "direction": "both"},
+    )
+    assert replaced.status_code == 200, replaced.text
+    assert (replaced.json()["method"], replaced.json()["window"]) == ("trailing", "7d")
+    assert api.get(f"/api/v1/monitors/{monitor_id}").json()["direction"] == "both"
+    assert [m["name"] for m in api.get("/api/v1/monitors").json()] == [
+        "all services",
+        "per account",
+    ]
+    assert api.delete(f"/api/v1/monitors/{monitor_id}").status_code == 200
+    problem_of(api.get(f"/api/v1/monitors/{monitor_id}"), 404)
+    problem_of(api.get("/api/v1/monitors/99999999999999999999999"), 404)
+    problem_of(api.get("/api/v1/monitors/abc"), 422)
+
+
+def _spike(conn):
+    store(conn, regular_records("EC2", range(HISTORY, HISTORY + 1)))
+    store(conn, extra("EC2", range(HISTORY, HISTORY + 1), 20.0))
+    evaluate(conn)
+
+
+def test_alerts_over_http_list_one_feedback_and_stats(api, conn):
+    _spike(conn)
+    [listed] = api.get("/api/v1/alerts", params={"status": "open", "service": "EC2"}).json()
+    assert listed["monitor_name"] == "all services"
+    assert listed["root_causes"]
+    assert api.get("/api/v1/alerts", params={"status": "closed"}).json() == []
+    assert api.get("/api/v1/alerts", params={"min_impact": 1000}).json() == []
+    one = api.get(f"/api/v1/alerts/{listed['id']}").json()
+    assert one == listed
+    problem_of(api.get("/api/v1/alerts/12345"), 404)
+
+    rated = api.post(
+        f"/api/v1/alerts/{listed['id']}/feedback", json={"verdict": "planned", "note": "launch"}
+    )
+    assert rated.status_code == 201, rated.text
+    assert (rated.json()["verdict"], rated.json()["note"]) == ("planned", "launch")
+    after = api.get(f"/api/v1/alerts/{listed['id']}").json()
+    assert (after["status"], after["feedback"]) == ("closed", "planned")
+    assert after["quiet_until"] is not None
+    stored = conn.execute("select verdict, note from sentinel.alert_feedback").fetchall()
+    assert stored == [("planned", "launch")]
+    stats = api.get("/api/v1/alerts/stats").json()
+    assert stats == {
+        "raised": 1,
+        "open": 0,
+        "rated": 1,
+        "rated_yes": 0,
+        "rated_no": 0,
+        "rated_planned": 1,
+        "precision": 0.0,
+    }
+    bad = problem_of(
+        api.post(f"/api/v1/alerts/{listed['id']}/feedback", json={"verdict": "x"}), 422
+    )
+    assert bad["errors"][0]["field"] == "verdict"
+    problem_of(api.post("/api/v1/alerts/777/feedback", json={"verdict": "yes"}), 404)
+
+
+def test_alert_pages_follow_the_link_header(api, conn):
+    for n in range(3):
+        store(conn, regular_records("EC2", range(HISTORY + 2 * n, HISTORY + 2 * n + 2)))
+        store(conn, extra("EC2", range(HISTORY + 2 * n, HISTORY + 2 * n + 1), 20.0 + 20 * n))
+        evaluate(conn)
+    first = api.get("/api/v1/alerts", params={"limit": 2})
+    ids = [alert["id"] for alert in first.json()]
+    assert len(ids) == 2
+    assert ids == sorted(ids, reverse=True)
+    next_url = first.headers["link"].split(";")[0].strip("<>")
+    rest = api.get(next_url).json()
+    assert len(rest) == 1
+    assert rest[0]["id"] < ids[-1]
+
+
+def test_direction_on_the_detector_endpoints(api, conn):
+    rows = regular_records("EC2", range(HISTORY, HISTORY + 1))
+    store(conn, [row for row in rows if row[4] == ACCOUNTS[0]])  # EC2 halves
+    down = api.get("/api/v1/billing/anomalies", params={"method": "seasonal", "direction": "down"})
+    up = api.get("/api/v1/billing/anomalies", params={"method": "seasonal", "direction": "up"})
+    assert [a["service"] for a in down.json()] == ["EC2"]
+    assert down.json()[0]["impact"] < 0
+    assert up.json() == []
+    bad = problem_of(api.get("/api/v1/billing/anomalies", params={"direction": "sideways"}), 422)
+    assert bad["errors"][0]["field"] == "direction"
+
+
+def test_feedback_needs_write_and_keeps_the_key_name(settings, database_url, conn):
+    _spike(conn)
+    alert_id = alerts(conn)[0]["id"]
+    truncate_all(database_url)  # keys only here; the alert's records go too, the alert stays
+    read, write = (make_key(database_url, f"{s}-fb", s) for s in ("read", "write"))
+    secured = settings.model_copy(update={"auth": "required"})
+    with TestClient(create_app(secured)) as client:
+        url = f"/api/v1/alerts/{alert_id}/feedback"
+        problem_of(client.post(url, json={"verdict": "yes"}), 401)
+        problem_of(client.post(url, json={"verdict": "yes"}, headers=bearer(read)), 403)
+        assert client.post(url, json={"verdict": "yes"}, headers=bearer(write)).status_code == 201
+        problem_of(client.post("/api/v1/monitors", json={"name": "m"}, headers=bearer(write)), 403)
+    assert conn.execute("select key_name from sentinel.alert_feedback").fetchone() == ("write-fb",)
+    truncate_all(database_url)
+
+
+def test_the_server_evaluates_right_after_a_committed_batch(settings, conn):
+    live = settings.model_copy(update={"alert_evaluation_seconds": 600})
+    with TestClient(create_app(live)) as client:
+        time.sleep(0.5)  # the evaluator's first round and LISTEN
+        records = [
+            {"service": s, "cost": c, "timestamp": t.isoformat(), "region": r, "account_id": a}
+            for s, c, t, r, a in regular_records("EC2", range(HISTORY, HISTORY + 1))
+            + extra("EC2", range(HISTORY, HISTORY + 1), 20.0)
+        ]
+        posted_at = time.monotonic()
+        assert client.post("/api/v1/billing/batch", json={"records": records}).status_code == 201
+        found = threading.Event()
+        while time.monotonic() - posted_at < 10 and not found.is_set():
+            if client.get("/api/v1/alerts").json():
+                found.set()
+            time.sleep(0.05)
+        assert found.is_set(), "no alert within 10 s of the commit (the tick is 600 s)"
