@@ -93,13 +93,14 @@ class Cluster:
 class Server:
     """`sentinel serve` against the cluster, its log appended to a file."""
 
-    def __init__(self, url: str, log: Path) -> None:
+    def __init__(self, url: str, log: Path, settings: dict[str, str] | None = None) -> None:
         self.port, self.url, self.log = free_port(), url, log
+        self.settings = {"SENTINEL_BASELINE_REFRESH_SECONDS": "0"} | (settings or {})
         self.process: subprocess.Popen | None = None
 
     def start(self, *, migrate: bool) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("SENTINEL_")}
-        env.update(DATABASE_URL=self.url, SENTINEL_BASELINE_REFRESH_SECONDS="0")
+        env.update(DATABASE_URL=self.url, **self.settings)
         command = [sys.executable, "-m", "sentinel", "serve", "--host", HOST]
         command += ["--port", str(self.port)] + ([] if migrate else ["--no-migrate"])
         with self.log.open("a") as out:

@@ -88,6 +88,8 @@ def settings(database_url: str):
         baseline_refresh_seconds=0,
         # Tests evaluate alerts when they choose (sentinel.evaluate_alerts()).
         alert_evaluation_seconds=0,
+        # Nor deliver notifications: the tests that do start a notifier of their own.
+        notify_poll_seconds=0,
     )
 
 

@@ -603,6 +603,7 @@ declare
     since timestamptz;
     watched record;
     changed integer := 0;
+    last_event bigint;
 begin
     if not pg_try_advisory_xact_lock(hashtext('sentinel.evaluate_alerts')) then
         return null;
@@ -618,6 +619,7 @@ begin
         return 0;
     end if;
     perform sentinel.refresh_baselines();
+    select coalesce(max(event.id), 0) into last_event from sentinel_data.alert_event as event;
     for watched in
         select monitor.id, monitor.granularity
         from sentinel_data.monitor as monitor
@@ -628,6 +630,8 @@ begin
             watched.id, services, date_trunc(watched.granularity, since, 'UTC')
         );
     end loop;
+    -- The messages of this evaluation's events commit with them (the outbox).
+    perform sentinel_internal.enqueue_notifications(last_event);
     return changed;
 end
 $$;

@@ -34,3 +34,10 @@ grant execute on function
     sentinel_internal.open_alerts(bigint, sentinel_internal.alert_run[]),
     sentinel_internal.evaluate_monitor(bigint, text[], timestamptz)
 to sentinel_app;
+-- The notification outbox is written by the evaluation and the notifier (the application role).
+revoke execute on function sentinel.enqueue_digests(timestamptz) from public, sentinel_reader;
+grant execute on function
+    sentinel_internal.passes(double precision, double precision, double precision, double precision),
+    sentinel_internal.alert_document(bigint),
+    sentinel_internal.enqueue_notifications(bigint)
+to sentinel_app;

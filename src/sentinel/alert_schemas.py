@@ -2,10 +2,19 @@
 sql/queries/*monitor*.sql and *alert*.sql; defaults left out (None) are SQL's
 (sentinel.detector_defaults), as for the detector endpoints."""
 
+import re
 from datetime import datetime
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
 from sentinel.detection import parse_window
 from sentinel.schemas import AccountId, RegionName, ServiceName
@@ -154,3 +163,95 @@ class AlertStats(BaseModel):
     precision: float | None = Field(
         description="rated_yes / rated: the share of rated alerts people called real"
     )
+
+
+# Subscriptions and notifications (sql/schema/13_notifications.sql).
+
+Channel = Literal["webhook", "slack", "email"]
+Frequency = Literal["immediate", "daily", "weekly"]
+# A URL for webhook and slack, an address for email; which one is checked by the model.
+Target = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2048, pattern=r"^\S+$")
+]
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class SubscriptionIn(BaseModel):
+    """Who hears of a monitor's alerts; both thresholds must hold."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    channel: Channel
+    target: Target = Field(description="An http(s) URL (webhook, slack) or an email address")
+    frequency: Frequency = Field(
+        "immediate",
+        description="immediate: when an alert opens, when its impact doubles, when it closes; "
+        "daily or weekly: a digest of the period's alerts (UTC days, weeks from Monday)",
+    )
+    min_impact: Amount = Field(0, description="|total_impact| at least, dollars")
+    min_pct: Amount = Field(0, description="|impact_pct| at least, percent of expected")
+
+    @field_validator("target")
+    @classmethod
+    def _target_fits_channel(cls, value: str, info: ValidationInfo) -> str:
+        channel = info.data.get("channel")  # validated first: it is declared first
+        if channel == "email":
+            if not EMAIL.match(value):
+                raise ValueError("an email channel needs an address such as ops@example.com")
+        elif channel is not None:
+            url = urlsplit(value)
+            if url.scheme not in ("http", "https") or not url.hostname:
+                raise ValueError(f"a {channel} channel needs an http(s) URL")
+        return value
+
+
+class Subscription(BaseModel):
+    """A stored subscription (the view sentinel.subscriptions: no secret, no Slack URL path)."""
+
+    id: int
+    monitor_id: int
+    channel: Channel
+    target: str
+    frequency: Frequency
+    min_impact: float
+    min_pct: float
+    digested_until: datetime | None
+    created_at: datetime
+
+
+class CreatedSubscription(Subscription):
+    secret: str | None = Field(
+        description="Webhooks: the key of their X-Sentinel-Signature, shown only now"
+    )
+
+
+class Notification(BaseModel):
+    """One message of the outbox and its delivery (the view sentinel.notifications)."""
+
+    id: int
+    subscription_id: int
+    monitor_id: int
+    alert_id: int | None
+    channel: Channel
+    kind: Literal["opened", "grew", "closed", "digest"]
+    status: Literal["pending", "delivered", "failed"]
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    idempotency_key: str
+    payload: dict[str, Any]
+    created_at: datetime
+    delivered_at: datetime | None
+
+
+class Delivery(BaseModel):
+    """A due message as the notifier sends it (claim_notifications.sql)."""
+
+    id: int
+    kind: str
+    idempotency_key: str
+    payload: dict[str, Any]
+    attempts: int
+    channel: Channel
+    target: str
+    secret: str | None

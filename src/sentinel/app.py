@@ -24,6 +24,7 @@ from sentinel.errors import problem_details_plugin
 from sentinel.forgery import forgery_guard
 from sentinel.limits import STATEMENT, ImportSlots, Receive, TimedPool, Timeouts, limited
 from sentinel.logs import RequestLog
+from sentinel.notify import NotifyConfig, run_notifier
 from sentinel.queries import Queries
 from sentinel.routes.alerts import AlertController
 from sentinel.routes.billing import BillingController
@@ -32,6 +33,7 @@ from sentinel.routes.imports import ImportController
 from sentinel.routes.keys import KeysController
 from sentinel.routes.lifecycle import DeletionController
 from sentinel.routes.monitors import MonitorController
+from sentinel.routes.subscriptions import NotificationController, SubscriptionController
 from sentinel.settings import Settings
 
 
@@ -110,7 +112,7 @@ def create_app(settings: Settings) -> Litestar:
     async def open_pool(app: Litestar) -> AsyncIterator[None]:
         await pool.open(wait=True)
         app.state.pool = pool
-        # Background work: the baseline refresh and the alert evaluator.
+        # Background work: the baseline refresh, the alert evaluator and the notifier.
         tasks: list[asyncio.Task[None]] = []
         if settings.baseline_refresh_seconds > 0:
             tasks.append(
@@ -129,6 +131,17 @@ def create_app(settings: Settings) -> Litestar:
                         queries,
                         every_seconds=settings.alert_evaluation_seconds,
                         timeout=timeouts.detection,
+                    )
+                )
+            )
+        if settings.notify_poll_seconds > 0:
+            tasks.append(
+                asyncio.create_task(
+                    run_notifier(
+                        settings.database_url,
+                        queries,
+                        NotifyConfig.of(settings),
+                        every_seconds=settings.notify_poll_seconds,
                     )
                 )
             )
@@ -157,7 +170,9 @@ def create_app(settings: Settings) -> Litestar:
             DeletionController,
             KeysController,
             MonitorController,
+            SubscriptionController,
             AlertController,
+            NotificationController,
             health,
             ready,
         ],

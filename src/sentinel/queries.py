@@ -10,7 +10,17 @@ from psycopg.rows import class_row, dict_row
 from psycopg.types.json import Jsonb
 from pydantic import BaseModel
 
-from sentinel.alert_schemas import Alert, AlertFeedback, AlertStats, Monitor, MonitorIn
+from sentinel.alert_schemas import (
+    Alert,
+    AlertFeedback,
+    AlertStats,
+    Delivery,
+    Monitor,
+    MonitorIn,
+    Notification,
+    Subscription,
+    SubscriptionIn,
+)
 from sentinel.db import QueryFileError, load_queries, resource_dir
 from sentinel.detection import DetectionParams, parse_window
 from sentinel.keys import ApiKey, StoredApiKey
@@ -424,3 +434,76 @@ class Queries:
 
     async def listen_alert_touch(self, conn: AsyncConnection) -> None:
         await conn.execute(self._sql["listen_alert_touch"])
+
+    # Subscriptions and the notification outbox (sql/schema/13_notifications.sql).
+
+    async def insert_subscription(
+        self,
+        conn: AsyncConnection,
+        *,
+        monitor_id: int,
+        subscription: SubscriptionIn,
+        secret: str | None,
+    ) -> int | None:
+        """The new subscription's id; None when there is no such monitor."""
+        params = {"monitor_id": monitor_id, "secret": secret, **subscription.model_dump()}
+        return await self._id(conn, "insert_subscription", params)
+
+    async def list_subscriptions(
+        self, conn: AsyncConnection, *, monitor_id: int, subscription_id: int | None = None
+    ) -> list[Subscription]:
+        params = {"monitor_id": monitor_id, "subscription_id": subscription_id}
+        return await self._all(conn, "list_subscriptions", Subscription, params)
+
+    async def delete_subscription(
+        self, conn: AsyncConnection, *, monitor_id: int, subscription_id: int
+    ) -> int | None:
+        params = {"monitor_id": monitor_id, "subscription_id": subscription_id}
+        return await self._id(conn, "delete_subscription", params)
+
+    async def list_notifications(
+        self,
+        conn: AsyncConnection,
+        *,
+        status: str | None = None,
+        monitor_id: int | None = None,
+        subscription_id: int | None = None,
+        alert_id: int | None = None,
+        before_id: int | None = None,
+        limit: int = 100,
+    ) -> list[Notification]:
+        params = {
+            "status": status,
+            "monitor_id": monitor_id,
+            "subscription_id": subscription_id,
+            "alert_id": alert_id,
+            "before_id": before_id,
+            "limit": limit,
+        }
+        return await self._all(conn, "list_notifications", Notification, params)
+
+    async def claim_notifications(self, conn: AsyncConnection, *, limit: int) -> list[Delivery]:
+        return await self._all(conn, "claim_notifications", Delivery, {"limit": limit})
+
+    async def finish_notification(
+        self,
+        conn: AsyncConnection,
+        *,
+        id: int,
+        delivered: bool,
+        error: str | None,
+        retry_seconds: float | None,
+    ) -> None:
+        params = {"id": id, "delivered": delivered, "error": error, "retry_seconds": retry_seconds}
+        await conn.execute(self._sql["finish_notification"], params)
+
+    async def next_notification_due(self, conn: AsyncConnection) -> datetime | None:
+        cur = await conn.execute(self._sql["next_notification_due"])
+        row = await cur.fetchone()
+        return None if row is None else row[0]
+
+    async def enqueue_digests(self, conn: AsyncConnection, *, at: datetime | None = None) -> int:
+        return await self._id(conn, "enqueue_digests", {"at": at}) or 0
+
+    async def listen_outbox(self, conn: AsyncConnection) -> None:
+        await conn.execute(self._sql["listen_outbox"])

@@ -8,6 +8,9 @@ from urllib.parse import urlsplit
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+# SENTINEL_SMTP_URL's schemes and the port each means when the URL gives none.
+SMTP_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
+
 
 class Settings(BaseSettings):
     """Every knob of Sentinel. Environment variables are SENTINEL_<NAME>, except DATABASE_URL."""
@@ -40,6 +43,27 @@ class Settings(BaseSettings):
     alert_evaluation_seconds: Annotated[float, Field(ge=0)] = 60.0
     """How often `sentinel serve` evaluates the monitors when no commit woke it (it also
     evaluates right after each commit that changed billing records); 0: never."""
+
+    notify_poll_seconds: Annotated[float, Field(ge=0)] = 30.0
+    """How often `sentinel serve`'s notifier looks for due messages and digests when no commit
+    woke it (a commit that writes messages wakes it at once); 0: the server sends nothing."""
+
+    notify_retry_seconds: Annotated[float, Field(gt=0, le=3600)] = 10.0
+    """The wait before the first retry of a failed delivery; it doubles at each retry, to an
+    hour at most."""
+
+    notify_max_attempts: Annotated[int, Field(ge=1, le=100)] = 12
+    """Attempts of one message before it is marked failed (12 at the defaults: about 5.5 h)."""
+
+    notify_timeout: Annotated[float, Field(gt=0, le=300)] = 10.0
+    """Seconds one delivery (HTTP request or SMTP session) may take."""
+
+    smtp_url: str | None = None
+    """Where email goes: smtp://[user:password@]host[:port] (plain; 25), smtp+starttls://
+    (587) or smtps:// (TLS; 465). Unset: email subscriptions are refused."""
+
+    smtp_from: str = "sentinel@localhost"
+    """The From address of Sentinel's email."""
 
     log_level: str = "info"
 
@@ -115,6 +139,18 @@ class Settings(BaseSettings):
     @classmethod
     def _check_origins(cls, value: list[str]) -> list[str]:
         return [origin_of(origin, "an origin") for origin in value]
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _check_smtp_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in SMTP_PORTS or not parts.hostname:
+            raise ValueError(
+                "must be smtp://, smtp+starttls:// or smtps://[user:password@]host[:port]"
+            )
+        return value
 
     @field_validator("public_url")
     @classmethod

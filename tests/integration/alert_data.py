@@ -66,9 +66,11 @@ def events(conn: psycopg.Connection) -> list[tuple[int, str]]:
 
 
 def reset(conn: psycopg.Connection) -> None:
-    """No records, alerts or queued hours; the monitors back to the one default monitor."""
+    """No records, alerts, subscriptions, notifications or queued hours; the monitors back to
+    the one default monitor."""
     conn.execute(
-        "truncate sentinel_data.billing_record, sentinel_data.alert restart identity cascade"
+        "truncate sentinel_data.billing_record, sentinel_data.alert, sentinel_data.subscription"
+        " restart identity cascade"
     )
     conn.execute("delete from sentinel_data.monitor where name <> 'all services'")
     conn.execute(
