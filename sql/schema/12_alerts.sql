@@ -98,13 +98,25 @@ create trigger billing_record_alert_delete
     for each statement execute function sentinel_internal.alert_touched();
 
 
--- The monitor's verdicts from since on: sentinel.detect with the monitor's parameters, for the
--- series its filter selects. A filter on a column outside group_by also splits the series by
--- that column (so a monitor of account A per service watches each service within account A).
--- services narrows the series to the services whose data changed, when service is a series
--- column; otherwise every series may have changed.
+-- A monitor's verdicts from since on: sentinel.detect with the monitor's parameters, for the
+-- series its filter selects. series_columns are its group_by and the columns its filter names
+-- (a filter on a column outside group_by also splits the series by that column, so a monitor
+-- of account A per service watches each service within account A). services narrows the
+-- series to the services whose data changed, when service is a series column; otherwise every
+-- series may have changed. The parameters come one by one, not as a monitor's id, so that a
+-- caller that plans with their values (sentinel_internal.evaluate_monitor) lets the planner
+-- inline sentinel.detect, keep only the method's branch and take the bucket and service
+-- filters down to the stored baselines, instead of scoring every bucket of every series.
 create function sentinel_internal.monitor_verdicts(
-    monitor_id bigint,
+    method text,
+    granularity text,
+    series_columns text[],
+    baseline interval,
+    threshold double precision,
+    min_impact double precision,
+    min_pct double precision,
+    direction text,
+    filter jsonb,
     services text[],
     since timestamptz
 )
@@ -135,40 +147,34 @@ as $$
         verdict.impact,
         verdict.anomaly,
         verdict.method,
-        watched.granularity
-    from sentinel_data.monitor as watched
-    cross join lateral sentinel.detect(
-        coalesce(watched.method, sentinel.recommended_method()),
-        watched.granularity,
-        array(
-            select column_name
-            from unnest(array['service', 'account_id', 'region']) as canonical (column_name)
-            where column_name = any (watched.group_by) or watched.filter ? column_name
-        ),
-        watched.baseline,
-        watched.threshold,
-        watched.min_impact,
-        watched.min_pct,
-        watched.direction
+        monitor_verdicts.granularity
+    from sentinel.detect(
+        monitor_verdicts.method,
+        monitor_verdicts.granularity,
+        monitor_verdicts.series_columns,
+        monitor_verdicts.baseline,
+        monitor_verdicts.threshold,
+        monitor_verdicts.min_impact,
+        monitor_verdicts.min_pct,
+        monitor_verdicts.direction
     ) as verdict
-    where watched.id = monitor_verdicts.monitor_id
-        and verdict.bucket >= monitor_verdicts.since
+    where verdict.bucket >= monitor_verdicts.since
         and (verdict.service is null or verdict.service = any (monitor_verdicts.services))
         and (
-            not watched.filter ? 'service'
-            or verdict.service in (select jsonb_array_elements_text(watched.filter -> 'service'))
+            not monitor_verdicts.filter ? 'service'
+            or verdict.service in (select jsonb_array_elements_text(monitor_verdicts.filter -> 'service'))
         )
         and (
-            not watched.filter ? 'account_id'
-            or verdict.account_id in (select jsonb_array_elements_text(watched.filter -> 'account_id'))
+            not monitor_verdicts.filter ? 'account_id'
+            or verdict.account_id in (select jsonb_array_elements_text(monitor_verdicts.filter -> 'account_id'))
         )
         and (
-            not watched.filter ? 'region'
-            or verdict.region in (select jsonb_array_elements_text(watched.filter -> 'region'))
+            not monitor_verdicts.filter ? 'region'
+            or verdict.region in (select jsonb_array_elements_text(monitor_verdicts.filter -> 'region'))
         )
 $$;
 
-comment on function sentinel_internal.monitor_verdicts(bigint, text[], timestamptz) is
+comment on function sentinel_internal.monitor_verdicts(text, text, text[], interval, double precision, double precision, double precision, text, jsonb, text[], timestamptz) is
     'A monitor''s verdicts (sentinel.detect with its parameters) from since on, for the series its filter selects and the services given.';
 
 
@@ -194,7 +200,19 @@ create type sentinel_internal.alert_run as (
 -- The runs of a monitor's verdicts from since on. Gaps and islands: the count of normal
 -- buckets so far is the same for a run's buckets and for the normal bucket just before it, so
 -- a run is the flagged rows of one count, ended by the normal bucket of the next count.
-create function sentinel_internal.monitor_runs(monitor_id bigint, services text[], since timestamptz)
+create function sentinel_internal.monitor_runs(
+    method text,
+    granularity text,
+    series_columns text[],
+    baseline interval,
+    threshold double precision,
+    min_impact double precision,
+    min_pct double precision,
+    direction text,
+    filter jsonb,
+    services text[],
+    since timestamptz
+)
 returns setof sentinel_internal.alert_run
 language sql
 stable
@@ -218,7 +236,17 @@ as $$
                 rows between unbounded preceding and current row
             ) as island
         from sentinel_internal.monitor_verdicts(
-            monitor_runs.monitor_id, monitor_runs.services, monitor_runs.since
+            monitor_runs.method,
+            monitor_runs.granularity,
+            monitor_runs.series_columns,
+            monitor_runs.baseline,
+            monitor_runs.threshold,
+            monitor_runs.min_impact,
+            monitor_runs.min_pct,
+            monitor_runs.direction,
+            monitor_runs.filter,
+            monitor_runs.services,
+            monitor_runs.since
         ) as verdict
     ),
     islands as (
@@ -283,7 +311,7 @@ as $$
     where ended.bucket_count > 0
 $$;
 
-comment on function sentinel_internal.monitor_runs(bigint, text[], timestamptz) is
+comment on function sentinel_internal.monitor_runs(text, text, text[], interval, double precision, double precision, double precision, text, jsonb, text[], timestamptz) is
     'Runs of consecutive flagged buckets of a monitor''s series from since on, each with its end (the next normal bucket) and impact.';
 
 
@@ -550,6 +578,7 @@ returns integer
 language plpgsql
 as $$
 declare
+    watched sentinel_data.monitor;
     runs sentinel_internal.alert_run[];
     changed bigint[];
     opened bigint[];
@@ -563,9 +592,32 @@ begin
         and (held.service is null or held.service = any (evaluate_monitor.services))
         and (held.status = 'open' or held.ended_at >= evaluate_monitor.since);
 
-    select coalesce(array_agg(run), '{}')
+    select * into watched from sentinel_data.monitor where id = evaluate_monitor.monitor_id;
+    -- Planned for these values each time (execute, not a cached generic plan): with the
+    -- detector's parameters as constants the planner reads only the buckets since and the
+    -- services given (monitor_verdicts); a generic plan scores every bucket of every series,
+    -- about ten times slower for an hourly batch of 50 services.
+    execute $query$
+        select coalesce(array_agg(run), '{}')
+        from sentinel_internal.monitor_runs($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) as run
+    $query$
     into runs
-    from sentinel_internal.monitor_runs(evaluate_monitor.monitor_id, services, since) as run;
+    using
+        coalesce(watched.method, sentinel.recommended_method()),
+        watched.granularity,
+        array(
+            select column_name
+            from unnest(array['service', 'account_id', 'region']) as canonical (column_name)
+            where column_name = any (watched.group_by) or watched.filter ? column_name
+        ),
+        watched.baseline,
+        watched.threshold,
+        watched.min_impact,
+        watched.min_pct,
+        watched.direction,
+        watched.filter,
+        evaluate_monitor.services,
+        evaluate_monitor.since;
 
     changed := sentinel_internal.update_alerts(evaluate_monitor.monitor_id, runs);
     opened := sentinel_internal.open_alerts(evaluate_monitor.monitor_id, runs);

@@ -27,8 +27,8 @@ to sentinel_reader, sentinel_app;
 -- it, the reader reads the alert views only.
 revoke execute on function sentinel.evaluate_alerts() from public, sentinel_reader;
 grant execute on function
-    sentinel_internal.monitor_verdicts(bigint, text[], timestamptz),
-    sentinel_internal.monitor_runs(bigint, text[], timestamptz),
+    sentinel_internal.monitor_verdicts(text, text, text[], interval, double precision, double precision, double precision, text, jsonb, text[], timestamptz),
+    sentinel_internal.monitor_runs(text, text, text[], interval, double precision, double precision, double precision, text, jsonb, text[], timestamptz),
     sentinel_internal.root_causes(text, text, text, timestamptz, timestamptz, double precision),
     sentinel_internal.update_alerts(bigint, sentinel_internal.alert_run[]),
     sentinel_internal.open_alerts(bigint, sentinel_internal.alert_run[]),
