@@ -317,3 +317,26 @@ def test_the_server_evaluates_right_after_a_committed_batch(settings, conn):
                 found.set()
             time.sleep(0.05)
         assert found.is_set(), "no alert within 10 s of the commit (the tick is 600 s)"
+
+
+def test_the_default_monitor_alerts_on_a_seeded_spike(client, database_url):
+    """A new user's path: mock data with labelled spikes, no configuration, alerts."""
+    with psycopg.connect(database_url) as conn:
+        reset(conn)
+    assert client.post("/api/v1/billing/seed", params={"days": 30}).status_code == 201
+    with psycopg.connect(database_url) as conn:
+        evaluate(conn)
+        spikes = conn.execute(
+            "select service, timestamp from sentinel.billing_records where is_anomaly"
+            " and timestamp >= (select min(timestamp) + interval '14 days'"
+            " from sentinel.billing_records) order by timestamp"
+        ).fetchall()
+        found = alerts(conn)
+        reset(conn)
+    assert spikes, "the seed injects spikes"
+    # Every labelled spike after two weeks of history (the detector's warm-up) lies in one of
+    # the default monitor's alerts for its service.
+    for service, at in spikes:
+        assert any(
+            a["service"] == service and a["started_at"] <= at <= a["last_flagged_at"] for a in found
+        ), (service, at, [(a["service"], a["started_at"]) for a in found])
