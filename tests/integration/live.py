@@ -30,6 +30,9 @@ def live_server(database_url: str, **settings: str) -> Iterator[tuple[str, subpr
         "DATABASE_URL": database_url,
         "SENTINEL_BASELINE_REFRESH_SECONDS": "0",
         "SENTINEL_LOG_LEVEL": "warning",
+        # No notifier unless asked for: a generated subscription must not send anything off
+        # this machine.
+        "SENTINEL_NOTIFY_POLL_SECONDS": "0",
         **{f"SENTINEL_{name.upper()}": value for name, value in settings.items()},
     }
     process = subprocess.Popen(
