@@ -44,23 +44,25 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     reset.add_argument("--yes", action="store_true", help="do not ask for confirmation")
 
 
-def run(args: argparse.Namespace, url: str, owner_url: str, console: Console) -> int:
+def run(
+    args: argparse.Namespace, url: str, owner_url: str, console: Console, errors: Console
+) -> int:
     if args.command == "keys":
-        return asyncio.run(_keys(args, url, console))
+        return asyncio.run(_keys(args, url, console, errors))
     if args.command == "imports":
-        return asyncio.run(_delete_import(url, args.id, console))
+        return asyncio.run(_delete_import(url, args.id, console, errors))
     if args.command == "reset":
-        return _reset(owner_url, console, assume_yes=args.yes)
+        return _reset(owner_url, console, errors, assume_yes=args.yes)
     raise AssertionError(args.command)
 
 
-async def _keys(args: argparse.Namespace, url: str, console: Console) -> int:
+async def _keys(args: argparse.Namespace, url: str, console: Console, errors: Console) -> int:
     queries = Queries()
     async with await psycopg.AsyncConnection.connect(url) as conn:
         if args.keys_command == "create":
             created = await create_key(conn, queries, name=args.name, scope=args.scope)
             if created is None:
-                console.print(f"[red]an API key named {args.name!r} exists[/red]")
+                errors.print(f"[red]an API key named {args.name!r} exists[/red]")
                 return 1
             await conn.commit()
             console.print(
@@ -75,7 +77,7 @@ async def _keys(args: argparse.Namespace, url: str, console: Console) -> int:
             return 0
         revoked = await queries.revoke_api_key(conn, name=args.name)
         if revoked is None:
-            console.print(f"[red]no active API key named {args.name!r}[/red]")
+            errors.print(f"[red]no active API key named {args.name!r}[/red]")
             return 1
         await conn.commit()
         console.print(f"revoked API key {revoked.name!r} (prefix {revoked.prefix})")
@@ -102,13 +104,13 @@ def _key_table(keys: list[ApiKey]) -> Table:
     return table
 
 
-async def _delete_import(url: str, import_id: int, console: Console) -> int:
+async def _delete_import(url: str, import_id: int, console: Console, errors: Console) -> int:
     queries = Queries()
     async with await psycopg.AsyncConnection.connect(url) as conn:
         await queries.lock_imports(conn)
         deleted = await queries.delete_import(conn, import_id=import_id)
         if deleted.imports_deleted == 0:
-            console.print(f"[red]no import {import_id}[/red]")
+            errors.print(f"[red]no import {import_id}[/red]")
             return 1
         await conn.commit()
     also = deleted.imports_deleted - 1
@@ -124,11 +126,11 @@ async def _truncate(owner_url: str) -> None:
         await Queries().truncate_billing_data(conn)
 
 
-def _reset(owner_url: str, console: Console, *, assume_yes: bool) -> int:
+def _reset(owner_url: str, console: Console, errors: Console, *, assume_yes: bool) -> int:
     database = conninfo_to_dict(owner_url).get("dbname", "?")
     if not assume_yes:
         if not sys.stdin.isatty():
-            console.print("[red]refusing to reset without --yes (no terminal to ask on)[/red]")
+            errors.print("[red]refusing to reset without --yes (no terminal to ask on)[/red]")
             return 2
         answer = console.input(
             f"Delete every billing record and import in database {database!r}? Type yes: "
