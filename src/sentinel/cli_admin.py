@@ -4,13 +4,13 @@ import argparse
 import asyncio
 import re
 import sys
-from datetime import UTC, datetime
+from typing import Any
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 from rich.console import Console
-from rich.table import Table
 
+from sentinel.cli_output import Column, add_format_option, show, when
 from sentinel.keys import KEY_NAME_PATTERN, SCOPES, ApiKey, create_key
 from sentinel.queries import Queries
 
@@ -29,7 +29,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     create = key_commands.add_parser("create", help="create a key; prints its token once")
     create.add_argument("--name", required=True, type=_key_name, help="a unique name")
     create.add_argument("--scope", required=True, choices=SCOPES, help="read < write < admin")
-    key_commands.add_parser("list", help="list the keys (never their tokens)")
+    add_format_option(key_commands.add_parser("list", help="list the keys (never their tokens)"))
     revoke = key_commands.add_parser("revoke", help="revoke a key")
     revoke.add_argument("name", type=_key_name)
 
@@ -73,7 +73,8 @@ async def _keys(args: argparse.Namespace, url: str, console: Console, errors: Co
             print(created.token, flush=True)
             return 0
         if args.keys_command == "list":
-            console.print(_key_table(await queries.list_api_keys(conn)))
+            keys = await queries.list_api_keys(conn)
+            show(console, title=f"{len(keys)} API key(s)", **_key_listing(keys), output=args.format)
             return 0
         revoked = await queries.revoke_api_key(conn, name=args.name)
         if revoked is None:
@@ -84,24 +85,22 @@ async def _keys(args: argparse.Namespace, url: str, console: Console, errors: Co
         return 0
 
 
-def _when(value: datetime | None) -> str:
-    return "-" if value is None else value.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
-
-
-def _key_table(keys: list[ApiKey]) -> Table:
-    table = Table(title=f"{len(keys)} API key(s)")
-    for column in ("name", "scope", "prefix", "created", "last used", "revoked"):
-        table.add_column(column, no_wrap=True)
-    for key in keys:
-        table.add_row(
+def _key_listing(keys: list[ApiKey]) -> dict[str, Any]:
+    columns = [Column("name", wrap=True)]
+    columns += [Column(name) for name in ("scope", "prefix", "created", "last used")]
+    columns.append(Column("revoked", optional=True))
+    rows = [
+        [
             key.name,
             key.scope,
             key.prefix,
-            _when(key.created_at),
-            _when(key.last_used_at),
-            _when(key.revoked_at),
-        )
-    return table
+            when(key.created_at),
+            when(key.last_used_at),
+            when(key.revoked_at),
+        ]
+        for key in keys
+    ]
+    return {"columns": columns, "rows": rows, "models": keys}
 
 
 async def _delete_import(url: str, import_id: int, console: Console, errors: Console) -> int:
