@@ -1,7 +1,7 @@
-"""The `sentinel` command: serve, migrate, seed, anomalies, psql (keys, imports, reset: in
-cli_admin.py).
+"""The `sentinel` command: serve, migrate, seed, import, psql (keys, imports, reset: in
+cli_admin.py; anomalies, monitors, alerts: in cli_detection.py).
 
-Results go to stdout, errors to stderr, so that piped output holds results only."""
+Results go to stdout, errors to stderr, so that a piped listing holds data only."""
 
 import argparse
 import asyncio
@@ -11,16 +11,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
-from datetime import UTC
 from pathlib import Path
 
 import psycopg
 from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
-from sentinel import cli_admin
+from sentinel import cli_admin, cli_detection
 from sentinel.embedded import (
     DatabaseUnavailable,
     Terminated,
@@ -31,7 +29,6 @@ from sentinel.embedded import (
 from sentinel.logs import configure_logging
 from sentinel.migrations import BASELINE_ID, Migrated, apply_migrations, rollback_migrations
 from sentinel.queries import Queries
-from sentinel.schemas import Anomaly
 from sentinel.seed import store_mock_records
 from sentinel.settings import Settings
 from sentinel.startup import StartupError, check_database, describe_settings_error
@@ -50,13 +47,6 @@ def _port(text: str) -> int:
     value = int(text)
     if not 1 <= value <= 65535:
         raise argparse.ArgumentTypeError("port must be between 1 and 65535")
-    return value
-
-
-def _threshold(text: str) -> float:
-    value = float(text)
-    if not value >= 0:  # also refuses NaN
-        raise argparse.ArgumentTypeError("threshold must be a number >= 0")
     return value
 
 
@@ -87,8 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="seed even though imported records are stored"
     )
 
-    anomalies = commands.add_parser("anomalies", help="print anomalies as a table")
-    anomalies.add_argument("--threshold", type=_threshold, default=2.0, help="|z| above this")
+    cli_detection.add_commands(commands)
 
     commands.add_parser("psql", help="open psql on the configured database")
 
@@ -107,6 +96,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Piped or redirected, a message is one line however long (a terminal wraps it).
     console.soft_wrap = not console.is_terminal
     errors = Console(stderr=True, soft_wrap=True)
+    try:
+        cli_detection.validate(args)
+    except cli_detection.UsageError as exc:
+        _fail(errors, "error", str(exc))
+        return 2
     try:
         settings = Settings()
     except ValidationError as exc:
@@ -157,6 +151,8 @@ def _run(
         return _serve(args, settings, url, console)
     if args.command in cli_admin.COMMANDS:
         return cli_admin.run(args, url, owner_url, console, errors)
+    if args.command in cli_detection.COMMANDS:
+        return cli_detection.run(args, url, console, errors)
     if args.command == "migrate":
         if args.rollback:
             done = rollback_migrations(owner_url, count=None if args.all else 1)
@@ -176,10 +172,6 @@ def _run(
             )
             return 1
         console.print(f"seeded {count} billing records over {args.days} days")
-        return 0
-    if args.command == "anomalies":
-        rows = asyncio.run(_anomalies(url, args.threshold))
-        console.print(_anomaly_table(rows, args.threshold))
         return 0
     if args.command == "import":
         return asyncio.run(_import(url, args.files, console, errors))
@@ -301,30 +293,6 @@ def _print_migrated(migrated: Migrated, console: Console, *, quiet: bool) -> Non
         console.print(f"applied {len(migrated.applied)} migration(s): {done}")
     if migrated.rebuilt:
         console.print("rebuilt the schemas sentinel and sentinel_internal from sql/schema/")
-
-
-async def _anomalies(url: str, threshold: float) -> list[Anomaly]:
-    async with await psycopg.AsyncConnection.connect(url) as conn:
-        return await Queries().find_anomalies(conn, threshold=threshold)
-
-
-def _anomaly_table(rows: list[Anomaly], threshold: float) -> Table:
-    table = Table(title=f"{len(rows)} anomalies, |z| > {threshold:g}")
-    for column in ("id", "service", "cost", "timestamp", "region", "account", "z"):
-        table.add_column(
-            column, justify="right" if column in ("id", "cost", "z") else "left", no_wrap=True
-        )
-    for row in rows:
-        table.add_row(
-            str(row.id),
-            row.service,
-            f"{row.cost:,.4f}",
-            row.timestamp.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
-            row.region,
-            row.account_id,
-            f"{row.z_score:.3f}",
-        )
-    return table
 
 
 if __name__ == "__main__":

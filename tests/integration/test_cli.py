@@ -57,7 +57,7 @@ def test_anomalies_prints_a_table(env, empty_table: str, capsys) -> None:
             " ('Lonely', 99, '2024-03-01 12:00+00', 'us-east-1', '333')"
         )
 
-    assert main(["anomalies", "--threshold", "0"]) == 0
+    assert main(["anomalies", "--threshold", "0", "--format", "table"]) == 0
 
     out = capsys.readouterr().out
     assert "2 anomalies, |z| > 0" in out
@@ -83,7 +83,7 @@ def test_anomalies_threshold_is_strict(env, empty_table: str, capsys) -> None:
             " ('Pair', 1, now(), 'r', 'a'), ('Pair', 3, now(), 'r', 'a')"
         )
 
-    assert main(["anomalies", "--threshold", "1"]) == 0
+    assert main(["anomalies", "--threshold", "1", "--format", "table"]) == 0
 
     assert "0 anomalies, |z| > 1" in capsys.readouterr().out
 
