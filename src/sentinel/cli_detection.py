@@ -48,6 +48,11 @@ def feedback_author() -> str:
         return "cli"
 
 
+def say(console: Console, text: str) -> None:
+    """A message as it is: no markup, no highlighting, one line when piped (main's consoles)."""
+    console.print(text, markup=False, highlight=False)
+
+
 def _threshold(text: str) -> float:
     try:
         value = float(text)
@@ -439,23 +444,19 @@ async def _monitors(url: str, args: argparse.Namespace, console: Console, errors
             monitor: MonitorIn = args.monitor
             created = await queries.insert_monitor(conn, monitor=monitor)
             if created is None:
-                errors.print(
-                    f"a monitor named {monitor.name!r} exists", markup=False, soft_wrap=True
-                )
+                say(errors, f"a monitor named {monitor.name!r} exists")
                 return 1
             [stored] = await queries.list_monitors(conn, monitor_id=created)
             await conn.commit()
-            console.print(
-                f"created monitor {stored.id} ({_describe_monitor(stored)})", markup=False
-            )
+            say(console, f"created monitor {stored.id} ({_describe_monitor(stored)})")
             return 0
         found = await queries.list_monitors(conn, monitor_id=args.id)
         if not found:
-            errors.print(f"no monitor {args.id}", markup=False)
+            say(errors, f"no monitor {args.id}")
             return 1
         await queries.delete_monitor(conn, monitor_id=args.id)
         await conn.commit()
-        console.print(f"deleted monitor {args.id} {found[0].name!r} with its alerts", markup=False)
+        say(console, f"deleted monitor {args.id} {found[0].name!r} with its alerts")
         return 0
 
 
@@ -556,7 +557,7 @@ async def _one_alert(
 async def _show_alert(conn, queries: Queries, args, console: Console, errors: Console) -> int:
     alert = await _one_alert(conn, queries, args.id)
     if alert is None:
-        errors.print(f"no alert {args.id}", markup=False)
+        say(errors, f"no alert {args.id}")
         return 1
     if args.format == "json":
         print(alert.model_dump_json(indent=2), file=console.file, flush=True)
@@ -582,7 +583,7 @@ async def _show_alert(conn, queries: Queries, args, console: Console, errors: Co
         # The root causes only, as rows; the alert's own fields are one `sentinel alerts` row.
         show(console, title="", columns=columns, rows=cells, models=alert.root_causes, output="tsv")
         return 0
-    console.print(_alert_summary(alert), markup=False, soft_wrap=True)
+    say(console, _alert_summary(alert))
     show(
         console,
         title="root causes, largest contribution first",
@@ -690,7 +691,7 @@ async def _feedback(conn, queries: Queries, args, console: Console, errors: Cons
         key_name=feedback_author(),
     )
     if stored is None:
-        errors.print(f"no alert {args.id}", markup=False)
+        say(errors, f"no alert {args.id}")
         return 1
     alert = await _one_alert(conn, queries, args.id)
     await conn.commit()
@@ -698,11 +699,7 @@ async def _feedback(conn, queries: Queries, args, console: Console, errors: Cons
     outcome = f"it is {alert.status}"
     if alert.quiet_until is not None:
         outcome += f", its series quiet until {when(alert.quiet_until)} UTC unless the impact grows"
-    console.print(
-        f"alert {args.id} rated {stored.verdict} by {stored.key_name}; {outcome}",
-        markup=False,
-        soft_wrap=True,
-    )
+    say(console, f"alert {args.id} rated {stored.verdict} by {stored.key_name}; {outcome}")
     return 0
 
 
@@ -710,18 +707,17 @@ async def _evaluate(conn, queries: Queries, console: Console, errors: Console) -
     changed = await queries.evaluate_alerts(conn)
     if changed is None:
         await conn.rollback()
-        console.print(
+        say(
+            console,
             "another evaluation is running (a server or command holds its lock); "
             "it evaluates the changed hours",
-            markup=False,
-            soft_wrap=True,
         )
         return 0
     # Read in the evaluation's transaction: what it changed carries its time.
     changes = {row.alert_id: row.change for row in await queries.list_alert_changes(conn)}
     alerts = [alert for alert_id in changes if (alert := await _one_alert(conn, queries, alert_id))]
     await conn.commit()
-    console.print(f"evaluated the monitors: {changed} alert(s) changed", markup=False)
+    say(console, f"evaluated the monitors: {changed} alert(s) changed")
     if alerts:
         show(console, title="what changed", **_alert_listing(alerts, changes), output="auto")
     return 0
