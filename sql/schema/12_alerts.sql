@@ -788,4 +788,6 @@ select
 from sentinel_data.alert_feedback as feedback;
 
 comment on view sentinel.alert_feedback is
-    'What people said of alerts: yes (real), no (false alarm), planned (expected spend); key_name is the API key that sent it.';
+    'What people said of alerts: yes (real), no (false alarm), planned (expected spend); key_name is who said it.';
+comment on column sentinel.alert_feedback.key_name is
+    'Who rated it: the name of the API key that sent it, cli:<OS user> from `sentinel alerts feedback` (a key name holds no colon), null when the API ran without keys.';

@@ -165,6 +165,13 @@ class AlertStats(BaseModel):
     )
 
 
+class AlertChange(BaseModel):
+    """What one evaluation did to an alert: opened, grew, closed (in order), or updated."""
+
+    alert_id: int
+    change: str
+
+
 # Subscriptions and notifications (sql/schema/13_notifications.sql).
 
 Channel = Literal["webhook", "slack", "email"]

@@ -1,5 +1,7 @@
-"""The `sentinel` command: serve, migrate, seed, anomalies, psql (keys, imports, reset: in
-cli_admin.py)."""
+"""The `sentinel` command: serve, migrate, seed, import, psql (keys, imports, reset: in
+cli_admin.py; anomalies, monitors, alerts: in cli_detection.py).
+
+Results go to stdout, errors to stderr, so that a piped listing holds data only."""
 
 import argparse
 import asyncio
@@ -9,16 +11,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
-from datetime import UTC
 from pathlib import Path
 
 import psycopg
 from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
-from sentinel import cli_admin
+from sentinel import cli_admin, cli_detection
 from sentinel.embedded import (
     DatabaseUnavailable,
     Terminated,
@@ -29,7 +29,6 @@ from sentinel.embedded import (
 from sentinel.logs import configure_logging
 from sentinel.migrations import BASELINE_ID, Migrated, apply_migrations, rollback_migrations
 from sentinel.queries import Queries
-from sentinel.schemas import Anomaly
 from sentinel.seed import store_mock_records
 from sentinel.settings import Settings
 from sentinel.startup import StartupError, check_database, describe_settings_error
@@ -48,13 +47,6 @@ def _port(text: str) -> int:
     value = int(text)
     if not 1 <= value <= 65535:
         raise argparse.ArgumentTypeError("port must be between 1 and 65535")
-    return value
-
-
-def _threshold(text: str) -> float:
-    value = float(text)
-    if not value >= 0:  # also refuses NaN
-        raise argparse.ArgumentTypeError("threshold must be a number >= 0")
     return value
 
 
@@ -85,8 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="seed even though imported records are stored"
     )
 
-    anomalies = commands.add_parser("anomalies", help="print anomalies as a table")
-    anomalies.add_argument("--threshold", type=_threshold, default=2.0, help="|z| above this")
+    cli_detection.add_commands(commands)
 
     commands.add_parser("psql", help="open psql on the configured database")
 
@@ -102,36 +93,44 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     console = Console()
+    # Piped or redirected, a message is one line however long (a terminal wraps it).
+    console.soft_wrap = not console.is_terminal
+    errors = Console(stderr=True, soft_wrap=True)
+    try:
+        cli_detection.validate(args)
+    except cli_detection.UsageError as exc:
+        _fail(errors, "error", str(exc))
+        return 2
     try:
         settings = Settings()
     except ValidationError as exc:
-        _fail(console, "invalid configuration", describe_settings_error(exc))
+        _fail(errors, "invalid configuration", describe_settings_error(exc))
         return 2
     configure_logging(level=settings.log_level, log_format=settings.log_format)
     try:
         # SIGTERM and SIGHUP unwind like Ctrl-C, so the embedded PostgreSQL is stopped.
         with unwind_on_signals(), database_url(settings) as url:
             check_database(url, timeout=settings.connect_timeout)
-            return _run(args, settings, url, console)
+            return _run(args, settings, url, console, errors)
     except Terminated as exc:
         return 128 + exc.signum
     except (DatabaseUnavailable, StartupError) as exc:
-        _fail(console, None, str(exc))
+        _fail(errors, None, str(exc))
     except (
         psycopg.errors.UndefinedTable,
         psycopg.errors.UndefinedFunction,
         psycopg.errors.InvalidSchemaName,
     ):
-        console.print("[red]the database has no Sentinel schema yet: run `sentinel migrate`[/red]")
+        errors.print("[red]the database has no Sentinel schema yet: run `sentinel migrate`[/red]")
     except psycopg.OperationalError as exc:
-        _fail(console, "lost the database", str(exc).strip().splitlines()[0])
+        _fail(errors, "lost the database", str(exc).strip().splitlines()[0])
     except psycopg.errors.InsufficientPrivilege as exc:
-        console.print(
-            f"[red]the database user may not do this:[/red] {exc.diag.message_primary}. "
+        errors.print(
+            f"[red]the database user may not do this:[/red] {escape(exc.diag.message_primary)}. "
             "Migrations need a user that can create schemas and roles (see the README)."
         )
     except psycopg.Error as exc:
-        console.print(f"[red]database error:[/red] {exc.diag.message_primary or exc}")
+        _fail(errors, "database error", exc.diag.message_primary or str(exc))
     except KeyboardInterrupt:
         return 130
     return 1
@@ -143,13 +142,17 @@ def _fail(console: Console, label: str | None, message: str) -> None:
     console.print(text, soft_wrap=True)
 
 
-def _run(args: argparse.Namespace, settings: Settings, url: str, console: Console) -> int:
+def _run(
+    args: argparse.Namespace, settings: Settings, url: str, console: Console, errors: Console
+) -> int:
     # Migrations and reset run as the owner; the rest as DATABASE_URL (the application role).
     owner_url = settings.migration_database_url or url
     if args.command == "serve":
         return _serve(args, settings, url, console)
     if args.command in cli_admin.COMMANDS:
-        return cli_admin.run(args, url, owner_url, console)
+        return cli_admin.run(args, url, owner_url, console, errors)
+    if args.command in cli_detection.COMMANDS:
+        return cli_detection.run(args, url, console, errors)
     if args.command == "migrate":
         if args.rollback:
             done = rollback_migrations(owner_url, count=None if args.all else 1)
@@ -163,19 +166,15 @@ def _run(args: argparse.Namespace, settings: Settings, url: str, console: Consol
     if args.command == "seed":
         count = asyncio.run(_seed(url, args.days, force=args.force))
         if count is None:
-            console.print(
+            errors.print(
                 "[red]the database holds imported billing records; mock data would mix with "
                 "them for good. Add --force to seed anyway[/red]"
             )
             return 1
         console.print(f"seeded {count} billing records over {args.days} days")
         return 0
-    if args.command == "anomalies":
-        rows = asyncio.run(_anomalies(url, args.threshold))
-        console.print(_anomaly_table(rows, args.threshold))
-        return 0
     if args.command == "import":
-        return asyncio.run(_import(url, args.files, console))
+        return asyncio.run(_import(url, args.files, console, errors))
     if args.command == "psql":
         return subprocess.call([psql_executable(settings), url], env=os.environ.copy())
     raise AssertionError(args.command)
@@ -217,7 +216,7 @@ async def _seed(url: str, days: int, *, force: bool) -> int | None:
         return await store_mock_records(conn, queries, days=days)
 
 
-async def _import(url: str, files: list[Path], console: Console) -> int:
+async def _import(url: str, files: list[Path], console: Console, errors: Console) -> int:
     """Each file in its own transaction: a bad file stores nothing and stops the run."""
     from rich.progress import MofNCompleteColumn, Progress, TimeElapsedColumn
 
@@ -242,8 +241,8 @@ async def _import(url: str, files: list[Path], console: Console) -> int:
                     )
                 except (ExportError, OSError) as exc:
                     bar.stop()
-                    console.print(f"[red]refused:[/red] {exc}")
-                    console.print(f"nothing from {path.name} was stored")
+                    _fail(errors, "refused", str(exc))
+                    errors.print(f"nothing from {path.name} was stored", markup=False)
                     return 1
                 bar.update(task, completed=result.row_count, total=result.row_count)
                 stored += result.row_count
@@ -294,30 +293,6 @@ def _print_migrated(migrated: Migrated, console: Console, *, quiet: bool) -> Non
         console.print(f"applied {len(migrated.applied)} migration(s): {done}")
     if migrated.rebuilt:
         console.print("rebuilt the schemas sentinel and sentinel_internal from sql/schema/")
-
-
-async def _anomalies(url: str, threshold: float) -> list[Anomaly]:
-    async with await psycopg.AsyncConnection.connect(url) as conn:
-        return await Queries().find_anomalies(conn, threshold=threshold)
-
-
-def _anomaly_table(rows: list[Anomaly], threshold: float) -> Table:
-    table = Table(title=f"{len(rows)} anomalies, |z| > {threshold:g}")
-    for column in ("id", "service", "cost", "timestamp", "region", "account", "z"):
-        table.add_column(
-            column, justify="right" if column in ("id", "cost", "z") else "left", no_wrap=True
-        )
-    for row in rows:
-        table.add_row(
-            str(row.id),
-            row.service,
-            f"{row.cost:,.4f}",
-            row.timestamp.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
-            row.region,
-            row.account_id,
-            f"{row.z_score:.3f}",
-        )
-    return table
 
 
 if __name__ == "__main__":

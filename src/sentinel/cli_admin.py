@@ -4,13 +4,13 @@ import argparse
 import asyncio
 import re
 import sys
-from datetime import UTC, datetime
+from typing import Any
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 from rich.console import Console
-from rich.table import Table
 
+from sentinel.cli_output import Column, add_format_option, show, when
 from sentinel.keys import KEY_NAME_PATTERN, SCOPES, ApiKey, create_key
 from sentinel.queries import Queries
 
@@ -29,7 +29,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     create = key_commands.add_parser("create", help="create a key; prints its token once")
     create.add_argument("--name", required=True, type=_key_name, help="a unique name")
     create.add_argument("--scope", required=True, choices=SCOPES, help="read < write < admin")
-    key_commands.add_parser("list", help="list the keys (never their tokens)")
+    add_format_option(key_commands.add_parser("list", help="list the keys (never their tokens)"))
     revoke = key_commands.add_parser("revoke", help="revoke a key")
     revoke.add_argument("name", type=_key_name)
 
@@ -44,23 +44,25 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     reset.add_argument("--yes", action="store_true", help="do not ask for confirmation")
 
 
-def run(args: argparse.Namespace, url: str, owner_url: str, console: Console) -> int:
+def run(
+    args: argparse.Namespace, url: str, owner_url: str, console: Console, errors: Console
+) -> int:
     if args.command == "keys":
-        return asyncio.run(_keys(args, url, console))
+        return asyncio.run(_keys(args, url, console, errors))
     if args.command == "imports":
-        return asyncio.run(_delete_import(url, args.id, console))
+        return asyncio.run(_delete_import(url, args.id, console, errors))
     if args.command == "reset":
-        return _reset(owner_url, console, assume_yes=args.yes)
+        return _reset(owner_url, console, errors, assume_yes=args.yes)
     raise AssertionError(args.command)
 
 
-async def _keys(args: argparse.Namespace, url: str, console: Console) -> int:
+async def _keys(args: argparse.Namespace, url: str, console: Console, errors: Console) -> int:
     queries = Queries()
     async with await psycopg.AsyncConnection.connect(url) as conn:
         if args.keys_command == "create":
             created = await create_key(conn, queries, name=args.name, scope=args.scope)
             if created is None:
-                console.print(f"[red]an API key named {args.name!r} exists[/red]")
+                errors.print(f"[red]an API key named {args.name!r} exists[/red]")
                 return 1
             await conn.commit()
             console.print(
@@ -71,44 +73,43 @@ async def _keys(args: argparse.Namespace, url: str, console: Console) -> int:
             print(created.token, flush=True)
             return 0
         if args.keys_command == "list":
-            console.print(_key_table(await queries.list_api_keys(conn)))
+            keys = await queries.list_api_keys(conn)
+            show(console, title=f"{len(keys)} API key(s)", **_key_listing(keys), output=args.format)
             return 0
         revoked = await queries.revoke_api_key(conn, name=args.name)
         if revoked is None:
-            console.print(f"[red]no active API key named {args.name!r}[/red]")
+            errors.print(f"[red]no active API key named {args.name!r}[/red]")
             return 1
         await conn.commit()
         console.print(f"revoked API key {revoked.name!r} (prefix {revoked.prefix})")
         return 0
 
 
-def _when(value: datetime | None) -> str:
-    return "-" if value is None else value.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
-
-
-def _key_table(keys: list[ApiKey]) -> Table:
-    table = Table(title=f"{len(keys)} API key(s)")
-    for column in ("name", "scope", "prefix", "created", "last used", "revoked"):
-        table.add_column(column, no_wrap=True)
-    for key in keys:
-        table.add_row(
+def _key_listing(keys: list[ApiKey]) -> dict[str, Any]:
+    columns = [Column("name", wrap=True)]
+    columns += [Column(name) for name in ("scope", "prefix", "created", "last used")]
+    columns.append(Column("revoked", optional=True))
+    rows = [
+        [
             key.name,
             key.scope,
             key.prefix,
-            _when(key.created_at),
-            _when(key.last_used_at),
-            _when(key.revoked_at),
-        )
-    return table
+            when(key.created_at),
+            when(key.last_used_at),
+            when(key.revoked_at),
+        ]
+        for key in keys
+    ]
+    return {"columns": columns, "rows": rows, "models": keys}
 
 
-async def _delete_import(url: str, import_id: int, console: Console) -> int:
+async def _delete_import(url: str, import_id: int, console: Console, errors: Console) -> int:
     queries = Queries()
     async with await psycopg.AsyncConnection.connect(url) as conn:
         await queries.lock_imports(conn)
         deleted = await queries.delete_import(conn, import_id=import_id)
         if deleted.imports_deleted == 0:
-            console.print(f"[red]no import {import_id}[/red]")
+            errors.print(f"[red]no import {import_id}[/red]")
             return 1
         await conn.commit()
     also = deleted.imports_deleted - 1
@@ -124,11 +125,11 @@ async def _truncate(owner_url: str) -> None:
         await Queries().truncate_billing_data(conn)
 
 
-def _reset(owner_url: str, console: Console, *, assume_yes: bool) -> int:
+def _reset(owner_url: str, console: Console, errors: Console, *, assume_yes: bool) -> int:
     database = conninfo_to_dict(owner_url).get("dbname", "?")
     if not assume_yes:
         if not sys.stdin.isatty():
-            console.print("[red]refusing to reset without --yes (no terminal to ask on)[/red]")
+            errors.print("[red]refusing to reset without --yes (no terminal to ask on)[/red]")
             return 2
         answer = console.input(
             f"Delete every billing record and import in database {database!r}? Type yes: "

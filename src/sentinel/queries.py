@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from sentinel.alert_schemas import (
     Alert,
+    AlertChange,
     AlertFeedback,
     AlertStats,
     Delivery,
@@ -431,6 +432,10 @@ class Queries:
         row = await cur.fetchone()
         assert row is not None  # a function call always yields a row
         return row[0]
+
+    async def list_alert_changes(self, conn: AsyncConnection) -> list[AlertChange]:
+        """In the transaction of an evaluate_alerts: the alerts it changed, and how."""
+        return await self._all(conn, "list_alert_changes", AlertChange, {})
 
     async def listen_alert_touch(self, conn: AsyncConnection) -> None:
         await conn.execute(self._sql["listen_alert_touch"])

@@ -57,7 +57,7 @@ def test_anomalies_prints_a_table(env, empty_table: str, capsys) -> None:
             " ('Lonely', 99, '2024-03-01 12:00+00', 'us-east-1', '333')"
         )
 
-    assert main(["anomalies", "--threshold", "0"]) == 0
+    assert main(["anomalies", "--threshold", "0", "--format", "table"]) == 0
 
     out = capsys.readouterr().out
     assert "2 anomalies, |z| > 0" in out
@@ -83,7 +83,7 @@ def test_anomalies_threshold_is_strict(env, empty_table: str, capsys) -> None:
             " ('Pair', 1, now(), 'r', 'a'), ('Pair', 3, now(), 'r', 'a')"
         )
 
-    assert main(["anomalies", "--threshold", "1"]) == 0
+    assert main(["anomalies", "--threshold", "1", "--format", "table"]) == 0
 
     assert "0 anomalies, |z| > 1" in capsys.readouterr().out
 
@@ -125,30 +125,31 @@ def test_bad_configuration_is_reported(env, capsys) -> None:
     env.setenv("SENTINEL_PORT", "0")
 
     assert main(["migrate"]) == 2
-    assert "invalid configuration" in capsys.readouterr().out
+    assert "invalid configuration" in capsys.readouterr().err
 
 
 def test_seed_on_an_unmigrated_database_says_migrate(env, new_database, capsys) -> None:
     env.setenv("DATABASE_URL", new_database())
 
     assert main(["seed", "--days", "1"]) == 1
-    assert "run `sentinel migrate`" in capsys.readouterr().out
+    assert "run `sentinel migrate`" in capsys.readouterr().err
 
 
 def test_anomalies_on_an_unmigrated_database_says_migrate(env, new_database, capsys) -> None:
     env.setenv("DATABASE_URL", new_database())
 
     assert main(["anomalies"]) == 1
-    assert "run `sentinel migrate`" in capsys.readouterr().out
+    assert "run `sentinel migrate`" in capsys.readouterr().err
 
 
 def test_unreachable_database_is_reported(env, capsys) -> None:
     env.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/nothing?connect_timeout=2")
 
     assert main(["anomalies"]) == 1
-    out = capsys.readouterr().out
-    assert "Traceback" not in out
-    assert out.strip()
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    assert captured.err.strip()
+    assert not captured.out
 
 
 def test_migrate_as_a_user_who_may_not_create_roles_says_so(env, new_database, capsys):
@@ -173,7 +174,7 @@ def test_migrate_as_a_user_who_may_not_create_roles_says_so(env, new_database, c
     env.setenv("DATABASE_URL", parts._replace(netloc=f"{role}@{netloc}").geturl())
     try:
         assert main(["migrate"]) == 1
-        out = " ".join(capsys.readouterr().out.split())
+        out = " ".join(capsys.readouterr().err.split())
         assert "the database user may not do this" in out
         assert "Traceback" not in out
     finally:
@@ -229,7 +230,7 @@ def test_import_refuses_a_bad_file_and_stores_nothing_from_it(env, no_imports, t
 
     assert main(["import", str(bad)]) == 1
 
-    out = capsys.readouterr().out
+    out = capsys.readouterr().err
     assert "refused:" in out
     assert "bad.csv, line 6, column BilledCost" in out
     assert "nothing from bad.csv was stored" in out

@@ -47,7 +47,7 @@ def test_keys_create_prints_the_token_alone_on_the_last_line(env: str, settings,
         assert client.get("/api/v1/keys").status_code == 401
 
     assert main(["keys", "create", "--name", "ops", "--scope", "read"]) == 1
-    assert "exists" in capsys.readouterr().out
+    assert "exists" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["keys", "create", "--name", "ops2", "--scope", "root"])
     capsys.readouterr()
@@ -76,13 +76,13 @@ def test_imports_delete(env: str, capsys) -> None:
     assert scalar(env, COUNT) == 0
     assert scalar(env, "select count(*) from sentinel_data.billing_import") == 0
     assert main(["imports", "delete", str(import_id)]) == 1
-    assert f"no import {import_id}" in capsys.readouterr().out
+    assert f"no import {import_id}" in capsys.readouterr().err
 
 
 def test_seed_refuses_imported_data_unless_forced(env: str, capsys) -> None:
     assert main(["import", str(CUR_PARQUET)]) == 0
     assert main(["seed", "--days", "1"]) == 1
-    assert "--force" in capsys.readouterr().out
+    assert "--force" in capsys.readouterr().err
     assert scalar(env, COUNT) == 300
     assert main(["seed", "--days", "1", "--force"]) == 0
     assert scalar(env, COUNT) == 300 + 144
@@ -98,7 +98,7 @@ def test_reset_asks_on_a_terminal_and_needs_yes_elsewhere(env: str, monkeypatch,
     assert main(["keys", "create", "--name", "keep", "--scope", "read"]) == 0
     monkeypatch.setattr("sys.stdin", io.StringIO(""))  # not a terminal
     assert main(["reset"]) == 2
-    assert "--yes" in capsys.readouterr().out
+    assert "--yes" in capsys.readouterr().err
     assert scalar(env, COUNT) == 300
 
     monkeypatch.setattr("sys.stdin", Terminal("no\n"))

@@ -80,7 +80,7 @@ def test_a_malformed_database_url_is_one_line(env, capsys, url: str, message: st
 
     assert main(["serve", "--no-migrate"]) == 2
 
-    line = _one_line(capsys.readouterr().out)
+    line = _one_line(capsys.readouterr().err)
     assert line.startswith(f"invalid configuration: {message}")
     assert "secret" not in line
 
@@ -93,7 +93,7 @@ def test_a_refused_connection_names_host_and_port(env, capsys) -> None:
 
     assert main(["serve", "--no-migrate"]) == 1
 
-    line = _one_line(capsys.readouterr().out)
+    line = _one_line(capsys.readouterr().err)
     assert f"cannot reach the database at 127.0.0.1:{port} (DATABASE_URL)" in line
     assert "Connection refused" in line
     assert "secret" not in line
@@ -119,7 +119,7 @@ def test_a_silent_database_fails_within_the_connect_timeout(
     assert main(command) == 1
 
     assert time.monotonic() - began < 4
-    line = _one_line(capsys.readouterr().out)
+    line = _one_line(capsys.readouterr().err)
     assert f"cannot reach the database at 127.0.0.1:{silent_server}" in line
     assert "timeout expired" in line
 
