@@ -578,7 +578,7 @@ returns integer
 language plpgsql
 as $$
 declare
-    watched sentinel_data.monitor;
+    watched record;
     runs sentinel_internal.alert_run[];
     changed bigint[];
     opened bigint[];
@@ -592,7 +592,11 @@ begin
         and (held.service is null or held.service = any (evaluate_monitor.services))
         and (held.status = 'open' or held.ended_at >= evaluate_monitor.since);
 
-    select * into watched from sentinel_data.monitor where id = evaluate_monitor.monitor_id;
+    select monitor.method, monitor.granularity, monitor.group_by, monitor.baseline,
+        monitor.threshold, monitor.min_impact, monitor.min_pct, monitor.direction, monitor.filter
+    into watched
+    from sentinel_data.monitor as monitor
+    where monitor.id = evaluate_monitor.monitor_id;
     -- Planned for these values each time (execute, not a cached generic plan): with the
     -- detector's parameters as constants the planner reads only the buckets since and the
     -- services given (monitor_verdicts); a generic plan scores every bucket of every series,

@@ -53,67 +53,59 @@ language plpgsql
 volatile
 as $$
 declare
-    told integer;
-    closed integer;
+    written integer;
+    total integer := 0;
 begin
-    insert into sentinel_data.notification (subscription_id, alert_id, kind, idempotency_key, payload)
-    select
-        subscription.id,
-        alert.id,
-        event.kind,
-        'sentinel-' || subscription.id || '-' || event.id,
-        jsonb_build_object(
-            'type', 'alert.' || event.kind,
-            'idempotency_key', 'sentinel-' || subscription.id || '-' || event.id,
-            'created_at', event.created_at,
-            'alert', sentinel_internal.alert_document(alert.id)
-        )
-    from sentinel_data.alert_event as event
-    join sentinel_data.alert as alert on alert.id = event.alert_id
-    join sentinel_data.subscription as subscription on subscription.monitor_id = alert.monitor_id
-    where event.id > enqueue_notifications.after_event
-        and event.kind in ('opened', 'grew')
-        and subscription.frequency = 'immediate'
-        and sentinel_internal.passes(
-            alert.total_impact, alert.impact_pct, subscription.min_impact, subscription.min_pct
-        )
-    order by event.id, subscription.id
-    on conflict (idempotency_key) do nothing;
-    get diagnostics told = row_count;
+    -- Two passes of one insert: first opened and grew, then closed, so that the closed pass
+    -- sees the messages the first just wrote (a statement does not see its own rows) and an
+    -- alert that opened and closed in one evaluation is told both.
+    for pass in 1..2 loop
+        insert into sentinel_data.notification (subscription_id, alert_id, kind, idempotency_key, payload)
+        select
+            subscription.id,
+            alert.id,
+            event.kind,
+            message.idempotency_key,
+            jsonb_build_object(
+                'type', 'alert.' || event.kind,
+                'idempotency_key', message.idempotency_key,
+                'created_at', event.created_at,
+                'alert', sentinel_internal.alert_document(alert.id)
+            )
+        from sentinel_data.alert_event as event
+        join sentinel_data.alert as alert on alert.id = event.alert_id
+        join sentinel_data.subscription as subscription on subscription.monitor_id = alert.monitor_id
+        cross join lateral (
+            select 'sentinel-' || subscription.id || '-' || event.id as idempotency_key
+        ) as message
+        where event.id > enqueue_notifications.after_event
+            and subscription.frequency = 'immediate'
+            and case
+                when pass = 1 then
+                    event.kind in ('opened', 'grew')
+                    and sentinel_internal.passes(
+                        alert.total_impact, alert.impact_pct, subscription.min_impact, subscription.min_pct
+                    )
+                else
+                    event.kind = 'closed'
+                    and exists (
+                        select
+                        from sentinel_data.notification as earlier
+                        where earlier.subscription_id = subscription.id
+                            and earlier.alert_id = alert.id
+                            and earlier.kind <> 'closed'
+                    )
+            end
+        order by event.id, subscription.id
+        on conflict (idempotency_key) do nothing;
+        get diagnostics written = row_count;
+        total := total + written;
+    end loop;
 
-    insert into sentinel_data.notification (subscription_id, alert_id, kind, idempotency_key, payload)
-    select
-        subscription.id,
-        alert.id,
-        event.kind,
-        'sentinel-' || subscription.id || '-' || event.id,
-        jsonb_build_object(
-            'type', 'alert.closed',
-            'idempotency_key', 'sentinel-' || subscription.id || '-' || event.id,
-            'created_at', event.created_at,
-            'alert', sentinel_internal.alert_document(alert.id)
-        )
-    from sentinel_data.alert_event as event
-    join sentinel_data.alert as alert on alert.id = event.alert_id
-    join sentinel_data.subscription as subscription on subscription.monitor_id = alert.monitor_id
-    where event.id > enqueue_notifications.after_event
-        and event.kind = 'closed'
-        and subscription.frequency = 'immediate'
-        and exists (
-            select
-            from sentinel_data.notification as earlier
-            where earlier.subscription_id = subscription.id
-                and earlier.alert_id = alert.id
-                and earlier.kind <> 'closed'
-        )
-    order by event.id, subscription.id
-    on conflict (idempotency_key) do nothing;
-    get diagnostics closed = row_count;
-
-    if told + closed > 0 then
+    if total > 0 then
         perform pg_notify('sentinel_outbox', '');
     end if;
-    return told + closed;
+    return total;
 end
 $$;
 

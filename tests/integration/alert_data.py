@@ -3,6 +3,8 @@ changes a monitor should alert on (a spike, a surge, a level shift)."""
 
 import math
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -79,3 +81,18 @@ def reset(conn: psycopg.Connection) -> None:
         " min_pct = null, direction = 'up', filter = '{}', enabled = true"
     )
     conn.commit()
+
+
+HISTORY = 24 * 14  # two weeks of hourly history before anything happens
+
+
+@contextmanager
+def regular_history(database_url: str) -> Iterator[psycopg.Connection]:
+    """A connection to a database holding two weeks of regular EC2 and S3 spend, evaluated (no
+    alert yet); emptied again afterwards."""
+    with psycopg.connect(database_url) as conn:
+        reset(conn)
+        store(conn, regular_records("EC2", range(HISTORY)) + regular_records("S3", range(HISTORY)))
+        assert evaluate(conn) == 0  # regular history raises nothing
+        yield conn
+        reset(conn)

@@ -15,27 +15,23 @@ from sentinel.seed import generate_records
 from tests.integration.access_helpers import bearer, make_key, problem_of, truncate_all
 from tests.integration.alert_data import (
     ACCOUNTS,
+    HISTORY,
     alerts,
     evaluate,
     events,
     extra,
     hour,
+    regular_history,
     regular_records,
     reset,
     store,
 )
 
-HISTORY = 24 * 14  # two weeks of hourly history before anything happens
-
 
 @pytest.fixture
 def conn(database_url: str) -> Iterator[psycopg.Connection]:
-    with psycopg.connect(database_url) as conn:
-        reset(conn)
-        store(conn, regular_records("EC2", range(HISTORY)) + regular_records("S3", range(HISTORY)))
-        assert evaluate(conn) == 0  # regular history raises nothing
+    with regular_history(database_url) as conn:
         yield conn
-        reset(conn)
 
 
 def test_the_default_monitor_exists_after_migration(conn):

@@ -17,9 +17,16 @@ import psycopg
 import pytest
 
 from sentinel.cli import main
-from tests.integration.alert_data import evaluate, extra, hour, regular_records, reset, store
-
-HISTORY = 24 * 14  # two weeks of hourly history, as in test_alerts.py
+from tests.integration.alert_data import (
+    HISTORY,
+    evaluate,
+    extra,
+    hour,
+    regular_history,
+    regular_records,
+    reset,
+    store,
+)
 
 
 @pytest.fixture
@@ -38,13 +45,8 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: str) -> p
 
 @pytest.fixture
 def conn(database_url: str) -> Iterator[psycopg.Connection]:
-    """Two weeks of regular EC2 and S3 spend, evaluated: no alert yet."""
-    with psycopg.connect(database_url) as conn:
-        reset(conn)
-        store(conn, regular_records("EC2", range(HISTORY)) + regular_records("S3", range(HISTORY)))
-        assert evaluate(conn) == 0
+    with regular_history(database_url) as conn:
         yield conn
-        reset(conn)
 
 
 @pytest.fixture

@@ -18,26 +18,22 @@ from sentinel.notify import NotifyConfig, deliver_due
 from sentinel.queries import Queries
 from tests.integration.access_helpers import problem_of
 from tests.integration.alert_data import (
+    HISTORY,
     alerts,
     evaluate,
     extra,
+    regular_history,
     regular_records,
     reset,
     store,
 )
 from tests.integration.peers import http_receiver, smtp_server
 
-HISTORY = 24 * 14
-
 
 @pytest.fixture
 def conn(database_url: str) -> Iterator[psycopg.Connection]:
-    with psycopg.connect(database_url) as conn:
-        reset(conn)
-        store(conn, regular_records("EC2", range(HISTORY)) + regular_records("S3", range(HISTORY)))
-        assert evaluate(conn) == 0
+    with regular_history(database_url) as conn:
         yield conn
-        reset(conn)
 
 
 def subscribe(conn, channel: str, target: str, **fields) -> tuple[int, str | None]:
