@@ -648,14 +648,21 @@ comment on function sentinel_internal.evaluate_monitor(bigint, text[], timestamp
 -- Evaluate every enabled monitor over the hours queued since the last evaluation. One
 -- evaluation at a time per database (a transaction-scoped advisory lock; another server that
 -- finds it taken returns null and leaves the queue to the holder), so several servers can
--- share a database. The stored baselines are refreshed first, so the recommended detector
--- reads them instead of computing the changed services in full.
+-- share a database.
+-- The queue is read, not claimed: a writer's trigger upserts the same rows, and a claim held
+-- for the whole evaluation would make every write to those services wait for it. At the end
+-- only the rows no writer has changed since (same row version, xmin) or is changing now (locked,
+-- skipped) are removed, so what was written during the evaluation is evaluated next time.
+-- It does not refresh the stored baselines (that would hold baseline_dirty the same way): the
+-- callers run sentinel.refresh_baselines() first in a transaction of its own, and a service
+-- still stale is computed in full by the detectors, with the same verdicts.
 create function sentinel.evaluate_alerts()
 returns integer
 language plpgsql
 as $$
 declare
     services text[];
+    versions xid[];
     since timestamptz;
     watched record;
     changed integer := 0;
@@ -664,17 +671,12 @@ begin
     if not pg_try_advisory_xact_lock(hashtext('sentinel.evaluate_alerts')) then
         return null;
     end if;
-    with claimed as (
-        delete from sentinel_data.alert_touch
-        returning service, first_hour
-    )
-    select array_agg(claimed.service), min(claimed.first_hour)
-    into services, since
-    from claimed;
+    select array_agg(queued.service), array_agg(queued.xmin), min(queued.first_hour)
+    into services, versions, since
+    from sentinel_data.alert_touch as queued;
     if services is null then
         return 0;
     end if;
-    perform sentinel.refresh_baselines();
     select coalesce(max(event.id), 0) into last_event from sentinel_data.alert_event as event;
     for watched in
         select monitor.id, monitor.granularity
@@ -688,6 +690,14 @@ begin
     end loop;
     -- The messages of this evaluation's events commit with them (the outbox).
     perform sentinel_internal.enqueue_notifications(last_event);
+    delete from sentinel_data.alert_touch as done
+    where done.ctid in (
+        select queued.ctid
+        from sentinel_data.alert_touch as queued
+        join unnest(services, versions) as seen (service, version)
+            on seen.service = queued.service and seen.version = queued.xmin
+        for update of queued skip locked
+    );
     return changed;
 end
 $$;

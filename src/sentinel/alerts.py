@@ -23,9 +23,14 @@ RECONNECT_SECONDS = 5.0
 
 
 async def evaluate_once(pool: AsyncConnectionPool, queries: Queries, timeout: float) -> int | None:
-    """One evaluation in a transaction of its own; how many alerts changed."""
-    async with pool.connection() as conn, limited(conn, queries, timeout):
-        changed = await queries.evaluate_alerts(conn)
+    """Refresh the stored baselines, then evaluate, each in a transaction of its own (a refresh
+    inside the evaluation would make writers of those services wait for the whole of it)."""
+    async with pool.connection() as conn:
+        async with limited(conn, queries, timeout):
+            await queries.refresh_baselines(conn)
+        await conn.commit()
+        async with limited(conn, queries, timeout):
+            changed = await queries.evaluate_alerts(conn)
     if changed:
         logger.info("alert evaluation changed %d alert(s)", changed)
     return changed

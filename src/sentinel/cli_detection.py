@@ -704,6 +704,9 @@ async def _feedback(conn, queries: Queries, args, console: Console, errors: Cons
 
 
 async def _evaluate(conn, queries: Queries, console: Console, errors: Console) -> int:
+    # The refresh commits on its own, as the server's evaluator does (sentinel.alerts).
+    await queries.refresh_baselines(conn)
+    await conn.commit()
     changed = await queries.evaluate_alerts(conn)
     if changed is None:
         await conn.rollback()

@@ -47,6 +47,9 @@ def store(conn: psycopg.Connection, rows: list) -> None:
 
 
 def evaluate(conn: psycopg.Connection) -> int:
+    """As the server's evaluator does it: the refresh, then the evaluation, each committed."""
+    conn.execute("select sentinel.refresh_baselines()")
+    conn.commit()
     changed = conn.execute("select sentinel.evaluate_alerts()").fetchone()[0]
     conn.commit()
     return changed

@@ -167,6 +167,43 @@ def test_one_evaluation_at_a_time(conn, database_url):
     assert evaluate(conn) == 0  # the queue was left for the next evaluation, which ran
 
 
+def test_writers_do_not_wait_for_an_evaluation(conn, database_url):
+    store(conn, regular_records("EC2", range(HISTORY)))
+    evaluate(conn)
+    store(conn, regular_records("EC2", range(HISTORY, HISTORY + 1)))
+    blocker, writer = psycopg.connect(database_url), psycopg.connect(database_url)
+    try:
+        # Stop an evaluation half-way: it has read the queue and waits to read the alerts.
+        blocker.execute("lock table sentinel_data.alert in access exclusive mode")
+        outcome = []
+        evaluation = threading.Thread(
+            target=lambda: outcome.append(evaluate_alerts_now(database_url)), daemon=True
+        )
+        evaluation.start()
+        time.sleep(1.0)
+        assert evaluation.is_alive()
+        # A write to the service it is evaluating goes through meanwhile.
+        writer.execute("set statement_timeout = '3s'")
+        store(writer, extra("EC2", range(HISTORY, HISTORY + 1), 80.0))
+        blocker.rollback()
+        evaluation.join(timeout=30)
+        assert outcome and outcome[0] is not None
+    finally:
+        blocker.close()
+        writer.close()
+    # The spike written during the evaluation stayed queued (whether that evaluation saw it or
+    # not), and once the next one has run it has its alert.
+    assert conn.execute("select count(*) from sentinel_data.alert_touch").fetchone()[0] == 1
+    evaluate(conn)
+    assert [alert["status"] for alert in alerts(conn)] == ["open"]
+    assert conn.execute("select count(*) from sentinel_data.alert_touch").fetchone()[0] == 0
+
+
+def evaluate_alerts_now(database_url: str) -> int | None:
+    with psycopg.connect(database_url) as evaluator:
+        return evaluator.execute("select sentinel.evaluate_alerts()").fetchone()[0]
+
+
 # Over HTTP: monitors, alerts, feedback, stats, and the evaluator of `sentinel serve`.
 
 
