@@ -187,7 +187,8 @@ def test_writers_do_not_wait_for_an_evaluation(conn, database_url):
         store(writer, extra("EC2", range(HISTORY, HISTORY + 1), 80.0))
         blocker.rollback()
         evaluation.join(timeout=30)
-        assert outcome and outcome[0] is not None
+        assert len(outcome) == 1
+        assert outcome[0] is not None
     finally:
         blocker.close()
         writer.close()
