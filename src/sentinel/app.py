@@ -205,7 +205,6 @@ def create_app(settings: Settings) -> Litestar:
             components=Components(
                 security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}
             ),
-            security=[{"bearer": []}],
         ),
         request_max_body_size=settings.max_body_size,
         state=State({"settings": settings, "timeouts": timeouts}),

@@ -8,9 +8,10 @@ from collections.abc import Awaitable, Callable
 from litestar import Litestar
 from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
+from litestar.openapi import ResponseSpec
 from litestar.routes import HTTPRoute
 
-from sentinel.errors import Problem, problem
+from sentinel.errors import Problem, documented, problem
 from sentinel.keys import SCOPES, Scope, authenticate, grants
 from sentinel.queries import Queries
 from sentinel.settings import Settings
@@ -81,7 +82,10 @@ def api_key_guard(settings: Settings, queries: Queries) -> Guard:
 
 
 def check_declared_scopes(app: Litestar) -> None:
-    """Fail at start-up, naming the route, when a route declares a scope that does not exist."""
+    """Fail at start-up, naming the route, when a route declares a scope that does not exist;
+    and say in the OpenAPI document what each operation needs (before the document is made,
+    which happens at its first request): the bearer scheme, a 401, and a 403 where a key of the
+    lowest scope is not enough. Operations outside /api/ (/health, /docs) declare no security."""
     for route in app.routes:
         if not isinstance(route, HTTPRoute):
             continue
@@ -89,3 +93,15 @@ def check_declared_scopes(app: Litestar) -> None:
             scope = handler.opt.get("scope")
             if scope is not None and scope not in SCOPES:
                 raise ValueError(f"{route.path}: unknown scope {scope!r} (one of {SCOPES})")
+            if scope is None and route.path.startswith("/api/"):
+                scope = "read" if handler.http_methods <= {"GET", "HEAD"} else "admin"
+            if scope is not None:
+                handler.security = [{"bearer": []}]
+                handler.responses = {**(handler.responses or {}), **access_responses(scope)}
+
+
+def access_responses(scope: Scope) -> dict[int, ResponseSpec]:
+    denied = {401: documented("No API key, or an unknown or revoked one (SENTINEL_AUTH=required)")}
+    if scope != SCOPES[0]:
+        denied[403] = documented(f"The API key's scope is below {scope}")
+    return denied

@@ -190,3 +190,27 @@ def test_an_origin_is_not_refused_when_keys_are_required(secured, keys) -> None:
         f"{BASE}/", json=RECORD, headers={**bearer(keys["write"]), "origin": "https://x.example"}
     )
     assert response.status_code == 201
+
+
+def test_openapi_says_what_each_operation_needs(secured, keys) -> None:
+    """The document's 401 and 403 are the server's: each operation is called without a key and
+    with a read key, and answers 403 exactly where the document says it may."""
+    document = secured.get("/docs/openapi.json").json()
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            documented = set(operation["responses"])
+            if not path.startswith("/api/"):
+                assert "security" not in operation, path
+                assert "401" not in documented, path
+                continue
+            assert operation["security"] == [{"bearer": []}], path
+            url = path.replace("{id}", "1").replace("{monitor_id}", "1").replace("{name}", "x")
+            body = {"content": b"{}", "headers": {"content-type": "application/json"}}
+            if method not in ("post", "put"):
+                body = {}
+            anonymous = secured.request(method, url, **body)
+            assert anonymous.status_code == 401, (method, path)
+            assert "401" in documented, (method, path)
+            headers = {**body.get("headers", {}), **bearer(keys["read"])}
+            reader = secured.request(method, url, content=body.get("content"), headers=headers)
+            assert (reader.status_code == 403) == ("403" in documented), (method, path)

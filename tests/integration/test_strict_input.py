@@ -130,3 +130,16 @@ def test_openapi_overlapping_alternatives_are_any_of(openapi):
     schema = ok["content"]["application/json"]["schema"]
     assert "oneOf" not in schema
     assert [alt["type"] for alt in schema["anyOf"]] == ["array", "array"]
+
+
+def test_a_nul_in_the_alerts_service_filter_is_422_naming_it(client):
+    response = client.get("/api/v1/alerts?service=a%00b")
+    assert response.status_code == 422, response.text
+    assert fields(response) == ["service"]
+
+
+@pytest.mark.parametrize("import_id", ["9" * 5000, "9223372036854775808"])
+def test_deleting_an_import_beyond_bigint_is_404(client, import_id):
+    response = client.delete(f"/api/v1/billing/imports/{import_id}")
+    assert response.status_code == 404, response.text
+    assert fields(response) == ["id"]

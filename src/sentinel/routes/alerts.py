@@ -11,9 +11,9 @@ from psycopg import AsyncConnection
 from sentinel.alert_schemas import Alert, AlertFeedback, AlertStats, FeedbackIn
 from sentinel.errors import ERROR_RESPONSES, JSON_BODY_RESPONSES, NOT_FOUND_RESPONSE
 from sentinel.queries import Queries
-from sentinel.routes.ids import BIGINT_MAX, IdPath, as_id, not_found
+from sentinel.routes.ids import BIGINT_MAX, IdPath, as_id, not_found, text_filter
 from sentinel.routes.links import link_to
-from sentinel.schemas import ServiceName, as_utc
+from sentinel.schemas import SERVICE_MAX, as_utc
 from sentinel.settings import Settings
 
 Connection = NamedDependency[AsyncConnection]
@@ -45,7 +45,7 @@ class AlertController(Controller):
         status: Annotated[
             Literal["open", "closed"] | None, Parameter(description="open or closed")
         ] = None,
-        service: Annotated[ServiceName | None, Parameter(max_length=128)] = None,
+        service: Annotated[str | None, text_filter(SERVICE_MAX)] = None,
         since: Annotated[
             datetime | None, Parameter(description="Alerts that started at or after this")
         ] = None,

@@ -26,6 +26,7 @@ from sentinel.limits import DETECTION, TimedPool
 from sentinel.openapi import OverlappingAlternatives
 from sentinel.queries import Queries
 from sentinel.routes.detectors import DETECTION_HELP, DetectorQuery, provide_detector_query
+from sentinel.routes.ids import BIGINT_MAX, INTEGER_PATTERN, as_id, text_filter
 from sentinel.routes.lifecycle import deletion_range, refuse_seed_unless_allowed
 from sentinel.routes.links import link_to
 from sentinel.schemas import (
@@ -59,16 +60,7 @@ WRITE_JSON = {"scope": "write", "body": "json"}
 ADMIN = {"scope": "admin", "body": "none"}
 
 DETECTOR_QUERY = {"detector": Provide(provide_detector_query, sync_to_thread=False)}
-BIGINT_MAX = 2**63 - 1
-INTEGER_PATTERN = r"^-?[0-9]+$"
 LIST_LIMIT_MAX = 10_000
-NO_NUL_PATTERN = r"^[^\x00]*$"
-
-
-def text_filter(max_length: int) -> Any:
-    """A text query filter: no NUL (PostgreSQL text cannot hold one) and no longer than the
-    stored field can be, so that a bad value is a 422 naming its parameter."""
-    return Parameter(max_length=max_length, pattern=NO_NUL_PATTERN)
 
 
 def prefers_minimal(prefer: str | None) -> bool:
@@ -354,10 +346,8 @@ class BillingController(Controller):
         queries: QueryFiles,
     ) -> BillingRecord:
         record = None
-        # Checked on the digits first: int() of thousands of digits is refused by Python
-        # (and slow), and no id beyond bigint can exist.
-        if len(id.lstrip("-")) <= len(str(BIGINT_MAX)) and abs(int(id)) <= BIGINT_MAX:
-            record = await queries.get_billing_record(conn, record_id=int(id))
+        if (record_id := as_id(id)) is not None:
+            record = await queries.get_billing_record(conn, record_id=record_id)
         if record is None:
             raise NotFoundException(detail="Billing Record not found")
         return record

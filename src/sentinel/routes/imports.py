@@ -24,6 +24,7 @@ from sentinel.importers.stream import Body, ExportTooLarge, ImportLimits
 from sentinel.limits import IMPORT, ImportSlots
 from sentinel.openapi import ImportOperation
 from sentinel.queries import Queries
+from sentinel.routes.ids import NO_NUL_PATTERN
 from sentinel.schemas import BillingImport
 from sentinel.settings import Settings
 
@@ -102,7 +103,7 @@ class ImportController(Controller):
             Parameter(
                 min_length=1,
                 max_length=255,
-                pattern=r"^[^\x00]*$",
+                pattern=NO_NUL_PATTERN,
                 description="Name kept in the import history",
             ),
         ] = "upload",

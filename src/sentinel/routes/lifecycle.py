@@ -13,13 +13,13 @@ from psycopg import AsyncConnection
 
 from sentinel.errors import ERROR_RESPONSES, NOT_FOUND_RESPONSE, problem
 from sentinel.queries import Queries
+from sentinel.routes.ids import INTEGER_PATTERN, as_id, not_found
 from sentinel.schemas import DeletedImport, as_utc
 from sentinel.settings import Settings
 
 Connection = NamedDependency[AsyncConnection]
 QueryFiles = NamedDependency[Queries]
 ADMIN = {"scope": "admin", "body": "none"}
-BIGINT_MAX = 2**63 - 1
 
 
 async def refuse_seed_unless_allowed(
@@ -88,20 +88,15 @@ class DeletionController(Controller):
     async def delete_import(
         self,
         id: Annotated[
-            str, PathParameter(pattern=r"^-?[0-9]+$", description="The import's id, an integer")
+            str, PathParameter(pattern=INTEGER_PATTERN, description="The import's id, an integer")
         ],
         conn: Connection,
         queries: QueryFiles,
     ) -> DeletedImport:
-        import_id = int(id)
         deleted = None
-        if -BIGINT_MAX <= import_id <= BIGINT_MAX:
+        if (import_id := as_id(id)) is not None:
             await queries.lock_imports(conn)
             deleted = await queries.delete_import(conn, import_id=import_id)
         if deleted is None or deleted.imports_deleted == 0:
-            raise problem(
-                404,
-                "Import not found",
-                errors=[{"field": "id", "message": "no such import", "source": "path"}],
-            )
+            raise not_found("import")
         return deleted
