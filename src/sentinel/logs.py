@@ -41,16 +41,27 @@ def _timestamp(record: logging.LogRecord) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+# Control characters that would split a text line or rewrite the terminal, and their escapes.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _one_line(text: str) -> str:
+    return _CONTROL.sub(lambda found: repr(found.group())[1:-1], text)
+
+
 class TextFormatter(logging.Formatter):
-    """`2026-12-01T10:00:00.123Z INFO sentinel.request GET /health 200 1.2ms request_id=…`."""
+    """`2026-12-01T10:00:00.123Z INFO sentinel.request GET /health 200 1.2ms request_id=…`,
+    one line per record, whatever it holds: control characters in a message (a value a client
+    sent, a driver's message) and a traceback's line breaks are escaped (`\\n`), so that a log
+    shipper reads one record per line and nobody can forge a line."""
 
     def format(self, record: logging.LogRecord) -> str:
         line = f"{_timestamp(record)} {record.levelname} {record.name} {record.getMessage()}"
         if rid := getattr(record, "request_id", None):
             line += f" request_id={rid}"
         if record.exc_info:
-            line += "\n" + self.formatException(record.exc_info)
-        return line
+            line += " exception=" + self.formatException(record.exc_info)
+        return _one_line(line)
 
 
 class JsonFormatter(logging.Formatter):

@@ -65,6 +65,20 @@ def test_text_is_one_line_with_the_request_id(restore_logging, capsys) -> None:
     assert line.endswith(" INFO uvicorn.error Started server process [1] request_id=req-8")
 
 
+def test_text_keeps_a_traceback_and_control_characters_inside_its_line(
+    restore_logging, capsys
+) -> None:
+    configure_logging(level="info", log_format="text")
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        logging.getLogger("sentinel.errors").exception("refused %s", "a\nFAKE ERROR line\x1b[2J")
+
+    [line] = capsys.readouterr().err.splitlines()
+    assert " ERROR sentinel.errors refused a\\nFAKE ERROR line\\x1b[2J exception=Traceback" in line
+    assert line.endswith("ValueError: boom")
+
+
 def test_configure_replaces_other_handlers(restore_logging, capsys) -> None:
     # What basicConfig or uvicorn's own config would have left: a second format, twice.
     logging.getLogger().addHandler(logging.StreamHandler())
