@@ -7,9 +7,9 @@
    trip, measured in the same run, is the reference.
 2. Evaluation cost: 48 hourly batches of 50 services (one record each, as a live feed sends
    them) through the batch query the API runs, each followed by sentinel.evaluate_alerts():
-   the evaluation's time as a share of the ingest's (target <= 20%). The evaluation refreshes
-   the stored baselines of the services the batch touched; without it the server's background
-   refresh would do that work instead, so it is shown apart as well.
+   the evaluation's time as a share of the ingest's (target <= 20%). The server's evaluator
+   first refreshes the stored baselines of the services the batch touched, in a transaction of
+   its own (else the background refresh would do that work), so it is shown apart.
 
     .venv/bin/python bench/bench_alerts.py [--alerts 100] [--hours 48]
 """
@@ -202,7 +202,7 @@ async def evaluation_cost(hours: int) -> None:
     print(f"  evaluation of the monitors            {e:.1f} ms = {e / a:.0%} of ingest")
     print(
         f"  refresh of the stored baselines       {r:.1f} ms = {r / a:.0%} of ingest "
-        "(done by the evaluation, else by the background refresh)"
+        "(done before the evaluation, else by the background refresh)"
     )
     print(f"  evaluation with the refresh           {e + r:.1f} ms = {(e + r) / a:.0%} of ingest")
     print(f"  target evaluation <= 20% of ingest: {'met' if e / a <= 0.2 else 'NOT met'}")
