@@ -74,6 +74,31 @@ def test_a_spike_opens_one_alert_with_root_causes_and_closes_at_the_next_normal_
     assert len(events(conn)) == 2
 
 
+def test_the_default_monitor_takes_the_cached_plan_with_the_same_runs(conn):
+    """The default monitor's shape is the one sentinel_internal.default_shape_runs plans once per
+    session (a change of the defaults would otherwise turn that off unnoticed), and its runs are
+    those the per-call plan gives."""
+    store(conn, regular_records("EC2", range(HISTORY, HISTORY + 3)))
+    store(conn, extra("EC2", range(HISTORY, HISTORY + 2), 20.0))
+    evaluate(conn)
+    conn.execute("set track_functions = 'all'")
+    conn.execute("select sentinel_internal.evaluate_monitor(1, '{EC2}', %s)", (hour(HISTORY),))
+    [calls] = conn.execute(
+        "select calls from pg_stat_xact_user_functions where funcname = 'default_shape_runs'"
+    ).fetchone() or [0]
+    assert calls >= 1
+    conn.rollback()
+    since = hour(HISTORY - 48)
+    cached, planned = conn.execute(
+        "select sentinel_internal.default_shape_runs(null, 5, null, 'up', '{}', '{EC2}', %s),"
+        " array(select run from sentinel_internal.monitor_runs('seasonal', 'hour', '{service}',"
+        " null, null, 5, null, 'up', '{}', '{EC2}', %s) as run)::text",
+        (since, since),
+    ).fetchone()
+    assert cached == planned
+    assert "EC2" in planned
+
+
 def test_a_six_hour_surge_gives_one_open_at_most_one_update_and_one_close(conn):
     for n in range(HISTORY, HISTORY + 8):
         rows = regular_records("EC2", range(n, n + 1))
