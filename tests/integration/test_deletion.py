@@ -68,7 +68,7 @@ def test_delete_an_import_and_its_rows(app_client, empty: str) -> None:
     assert upload(app_client, CUR_PARQUET, "oct.parquet")["status"] == "imported"
 
 
-@pytest.mark.parametrize("import_id", ["999999", "9223372036854775808", "-1"])
+@pytest.mark.parametrize("import_id", ["999999", "9223372036854775808", "-1", "9" * 5000])
 def test_deleting_an_unknown_import_is_404(app_client, empty: str, import_id: str) -> None:
     body = problem_of(app_client.delete(f"{BASE}/imports/{import_id}"), 404)
     assert body["errors"][0]["field"] == "id"
