@@ -136,4 +136,3 @@ def test_a_nul_in_the_alerts_service_filter_is_422_naming_it(client):
     response = client.get("/api/v1/alerts?service=a%00b")
     assert response.status_code == 422, response.text
     assert fields(response) == ["service"]
-
