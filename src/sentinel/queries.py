@@ -466,10 +466,36 @@ class Queries:
         params = {"monitor_id": monitor_id, "subscription_id": subscription_id}
         return await self._id(conn, "delete_subscription", params)
 
+    async def update_subscription(
+        self,
+        conn: AsyncConnection,
+        *,
+        monitor_id: int,
+        subscription_id: int,
+        subscription: SubscriptionIn,
+    ) -> int | None:
+        """The subscription's id; None when there is none of that monitor with that channel."""
+        params = {
+            "monitor_id": monitor_id,
+            "subscription_id": subscription_id,
+            **subscription.model_dump(),
+        }
+        return await self._id(conn, "update_subscription", params)
+
+    async def retry_notification(
+        self, conn: AsyncConnection, *, notification_id: int
+    ) -> str | None:
+        """The message's status before the retry (delivered ones are left alone); None when
+        there is no such message."""
+        cur = await conn.execute(self._sql["retry_notification"], {"id": notification_id})
+        row = await cur.fetchone()
+        return None if row is None else row[0]
+
     async def list_notifications(
         self,
         conn: AsyncConnection,
         *,
+        notification_id: int | None = None,
         status: str | None = None,
         monitor_id: int | None = None,
         subscription_id: int | None = None,
@@ -478,6 +504,7 @@ class Queries:
         limit: int = 100,
     ) -> list[Notification]:
         params = {
+            "id": notification_id,
             "status": status,
             "monitor_id": monitor_id,
             "subscription_id": subscription_id,

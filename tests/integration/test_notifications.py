@@ -334,9 +334,44 @@ def test_subscriptions_over_http(client, conn, settings):
     )
     problem_of(client.get("/api/v1/monitors/999/subscriptions"), 404)
 
+    changed = {"channel": "webhook", "target": "https://example.com/new", "frequency": "daily"}
+    replaced = client.put(f"{url}/{body['id']}", json=changed | {"min_impact": 5})
+    assert replaced.status_code == 200, replaced.text
+    assert (replaced.json()["target"], replaced.json()["frequency"]) == (changed["target"], "daily")
+    assert replaced.json()["min_impact"] == 5
+    assert client.get(f"{url}/{body['id']}").json() == replaced.json()
+    assert conn.execute("select secret from sentinel_data.subscription").fetchone()[0] == stored
+    other = changed | {"channel": "slack"}
+    assert (
+        problem_of(client.put(f"{url}/{body['id']}", json=other), 422)["errors"][0]["field"]
+        == "channel"
+    )
+    problem_of(client.put(f"{url}/999", json=changed), 404)
+
     assert client.delete(f"{url}/{body['id']}").status_code == 200
     problem_of(client.get(f"{url}/{body['id']}"), 404)
     assert client.get(url).json() == []
+
+
+def test_a_failed_message_is_sent_again_on_request(client, conn, database_url):
+    with http_receiver(failures=2) as receiver:
+        subscribe(conn, "webhook", receiver.url)
+        spike(conn)
+        deliver(database_url, max_attempts=2)
+        [(_, _, status, attempts)] = outbox(conn)
+        assert (status, attempts) == ("failed", 2)
+        [message] = client.get("/api/v1/notifications").json()
+        retried = client.post(f"/api/v1/notifications/{message['id']}/retry")
+        assert retried.status_code == 200, retried.text
+        assert (retried.json()["status"], retried.json()["attempts"]) == ("pending", 0)
+        assert deliver(database_url) == 1
+        assert len(receiver.requests) == 3
+    [(_, _, status, attempts)] = outbox(conn)
+    assert (status, attempts) == ("delivered", 1)
+    again = problem_of(client.post(f"/api/v1/notifications/{message['id']}/retry"), 409)
+    assert again["errors"][0]["field"] == "id"
+    problem_of(client.post("/api/v1/notifications/999/retry"), 404)
+    problem_of(client.post(f"/api/v1/notifications/{'9' * 40}/retry"), 404)
 
 
 def test_the_outside_check(settings, database_url):

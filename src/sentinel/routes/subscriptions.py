@@ -3,13 +3,19 @@
 import secrets
 from typing import Annotated, Literal
 
-from litestar import Controller, Request, Response, delete, get, post
+from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 from psycopg import AsyncConnection
 
 from sentinel.alert_schemas import CreatedSubscription, Notification, Subscription, SubscriptionIn
-from sentinel.errors import ERROR_RESPONSES, JSON_BODY_RESPONSES, NOT_FOUND_RESPONSE, problem
+from sentinel.errors import (
+    ERROR_RESPONSES,
+    JSON_BODY_RESPONSES,
+    NOT_FOUND_RESPONSE,
+    documented,
+    problem,
+)
 from sentinel.queries import Queries
 from sentinel.routes.ids import BIGINT_MAX, IdPath, as_id, not_found
 from sentinel.routes.links import link_to
@@ -100,6 +106,40 @@ class SubscriptionController(Controller):
     ) -> Subscription:
         return await _stored(conn, queries, monitor_id, id)
 
+    @put(
+        "/{id:str}",
+        summary="Change a subscription's target, frequency or thresholds",
+        description="The whole subscription, as at creation. Its channel cannot change (a "
+        "webhook keeps its secret): delete it and subscribe again for another channel. "
+        "Messages still pending go to the new target.",
+        responses={**ERROR_RESPONSES, **JSON_BODY_RESPONSES, **NOT_FOUND_RESPONSE},
+        opt={"scope": "admin", "body": "json"},
+    )
+    async def replace(
+        self,
+        monitor_id: IdPath,
+        id: IdPath,
+        data: JSONBody[SubscriptionIn],
+        conn: Connection,
+        queries: QueryFiles,
+    ) -> Subscription:
+        subscription = await _stored(conn, queries, monitor_id, id)
+        if data.channel != subscription.channel:
+            detail = (
+                f"the channel of a subscription cannot change ({subscription.channel}); "
+                "delete it and subscribe again"
+            )
+            raise problem(
+                422, detail, errors=[{"field": "channel", "message": detail, "source": "body"}]
+            )
+        await queries.update_subscription(
+            conn,
+            monitor_id=subscription.monitor_id,
+            subscription_id=subscription.id,
+            subscription=data,
+        )
+        return await _stored(conn, queries, monitor_id, id)
+
     @delete(
         "/{id:str}",
         status_code=200,
@@ -156,3 +196,31 @@ class NotificationController(Controller):
             next_page = {**request.query_params.dict(), "before_id": [str(found[-1].id)]}
             headers["Link"] = f'<{link_to(request, settings.public_url, next_page)}>; rel="next"'
         return Response(found, headers=headers)
+
+    @post(
+        "/{id:str}/retry",
+        status_code=200,
+        summary="Send a message again",
+        description="A failed (or pending) message is due at once with a fresh count of "
+        "attempts; the notifier sends it within moments. 409 for one already delivered.",
+        responses={
+            **ERROR_RESPONSES,
+            **NOT_FOUND_RESPONSE,
+            409: documented("The message was delivered"),
+        },
+        opt={"scope": "admin", "body": "none"},
+    )
+    async def retry(self, id: IdPath, conn: Connection, queries: QueryFiles) -> Notification:
+        notification_id = as_id(id)
+        before = None
+        if notification_id is not None:
+            before = await queries.retry_notification(conn, notification_id=notification_id)
+        if before is None:
+            raise not_found("notification")
+        if before == "delivered":
+            detail = "the message was delivered; receivers drop repeats by its idempotency key"
+            raise problem(
+                409, detail, errors=[{"field": "id", "message": detail, "source": "path"}]
+            )
+        (retried,) = await queries.list_notifications(conn, notification_id=notification_id)
+        return retried
