@@ -70,11 +70,8 @@ comment on function sentinel.cost_points(text, text[]) is
 --   * spans of hours (granularity hour, group_by service: the refresh): for each services[i],
 --     the hours from first_hours[i] - reach to last_hours[i]; those from first_hours[i] on are
 --     targets, and the earlier ones bring their stored seasonal values, which stand in for
---     their own (recomputing them would need their whole history);
---   * spans of time (granularity record, group_by service: the verdict at ingest): for each
---     services[i], its usage records from first_hours[i] - reach to last_hours[i]; those from
---     first_hours[i] on are targets.
--- The branches read views of schema sentinel, by a range scan per service for the spans.
+--     their own (recomputing them would need their whole history).
+-- Both branches read views of schema sentinel, by a range scan per service for the spans.
 create function sentinel_internal.scoped_points(
     granularity text,
     group_by text[],
@@ -159,39 +156,6 @@ as $$
         offset 0
     ) as stored
     where scoped_points.first_hours is not null and scoped_points.granularity = 'hour'
-    union all
-    select
-        rec.id as record_id,
-        rec.service,
-        null::text as account_id,
-        null::text as region,
-        rec."timestamp" as bucket,
-        rec.cost,
-        rec."timestamp" >= changed.first_hour as target,
-        changed.first_hour,
-        null::double precision as stored_ratio,
-        null::bigint as stored_count,
-        null::double precision as stored_shape,
-        null::double precision as stored_expected
-    from unnest(scoped_points.services, scoped_points.first_hours, scoped_points.last_hours)
-        as changed (service, first_hour, last_hour)
-    cross join lateral (
-        select
-            line.id,
-            line.service,
-            line."timestamp",
-            line.cost
-        from sentinel.billing_line_items as line
-        where line.service = changed.service
-            and line."timestamp" >= changed.first_hour - scoped_points.reach
-            and line."timestamp" <= changed.last_hour
-            and line.charge_type = 'usage'
-        -- Not flattened: a range scan of the (service, timestamp) index per service.
-        offset 0
-    ) as rec
-    where scoped_points.first_hours is not null
-        and scoped_points.granularity = 'record'
-        and scoped_points.group_by = array['service']
 $$;
 
 comment on function sentinel_internal.scoped_points(text, text[], boolean, text[], timestamptz[], timestamptz[], interval) is
