@@ -7,7 +7,12 @@
 -- It repeats the window of sentinel_internal.trailing_points (06_trailing.sql) in one statement:
 -- a statement does not see the rows it inserts, and judging them by a second statement through
 -- trailing_points cost 45 percent more than plain ingest against 10 percent this way (bench_detection.py
--- --ingest-only, same run); the tests hold both to the same numbers.
+-- --ingest-only, same run); the tests hold both to the same numbers. Tried again (2026-12-04,
+-- branch stages, commit 52fc4b7): a record-span scope of scoped_points, insert_billing_records,
+-- then one trailing_points call per service of the batch with JIT off for the transaction, cost
+-- +39 to +51 percent over plain ingest against +12 to +23 percent for this statement (+155
+-- percent with JIT on: the stage's row estimates cross jit_above_cost). JIT off does not help
+-- this statement measurably (+12 and +23 percent with it off, +17 and +21 with it on).
 -- params: services text[], costs float8[], timestamps timestamptz[], regions text[],
 --         account_ids text[], is_anomalies boolean[] (equal lengths, one element per record)
 -- row: ScoredBillingRecord

@@ -63,8 +63,8 @@ comment on function sentinel.cost_points(text, text[]) is
     'Usage cost points per series (charge_type usage): granularity record|hour|day, group_by a subset of {service,account_id,region}. select service, bucket, cost from sentinel.cost_points(''hour'', ''{service}'')';
 
 -- The points a stage of the detectors reads, and which of them it computes (target). Three
--- scopes, one function, so that the full computation, the refresh of the stored baselines and
--- the ingest verdict run the very same stages (06_trailing.sql, 08_seasonal.sql):
+-- scopes, one function, so that the full computation and the refresh of the stored baselines
+-- run the very same stages (06_trailing.sql, 08_seasonal.sql):
 --   * first_hours null: every point of cost_points, or with only_stale the points of the
 --     services whose stored baselines are stale (sentinel.stale_baselines); all are targets;
 --   * spans of hours (granularity hour, group_by service: the refresh): for each services[i],

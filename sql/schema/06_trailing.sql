@@ -1,6 +1,8 @@
 -- Why: the trailing detector (method=trailing), the simplest causal baseline, defined once: the
--- full computation, the stored baselines of its default call (09_refresh.sql), the seasonal
--- detector's ratios (08_seasonal.sql) and the verdict at ingest all read trailing_points.
+-- full computation, the stored baselines of its default call (09_refresh.sql) and the seasonal
+-- detector's ratios (08_seasonal.sql) read trailing_points. The verdict at ingest repeats its
+-- window in one statement, for speed (sql/queries/insert_billing_records_scored.sql says why;
+-- tests hold it to sentinel.detect's numbers).
 
 -- Each point with the count, mean (expected) and population stddev (spread) of its series over
 -- the window before it, the point itself excluded. Numeric moving aggregates are exact and run

@@ -25,6 +25,7 @@
 -- (sentinel_internal.recompute_baselines keeps them with the same expressions), so the
 -- recommended call reads one row per hour instead of sorting arrays of peers for every hour of
 -- the year. Services whose stored baselines are stale (sentinel.stale_baselines) are computed
+-- in full instead (sentinel.seasonal_baseline, at the end of this file).
 
 -- Stage 1, the shape: each point's ratio to its trailing mean (the trailing detector's window),
 -- and the median ratio of the comparable periods before it (same hour of day on the same kind
@@ -256,9 +257,168 @@ $$;
 comment on function sentinel_internal.seasonal_levels(text, text[], interval, boolean, text[], timestamptz[], timestamptz[]) is
     'Seasonal stage 2: expected = shape times the level (median deseasonalized cost of the preceding day).';
 
--- Stage 3, the spread: the greatest of three robust spreads (sentinel.seasonal_spread), two of
--- them pooled per series and UTC day from the residuals of the days before (computed once per
--- day from the days' arrays), one from the same hours in the window. Returns the targets.
+-- Stage 3, the residuals: each target with the absolute residuals of the same hours in the
+-- window, and one row per series and UTC day with the robust spreads pooled from the residuals
+-- of the days before it (computed once per day from the days' arrays rather than once per
+-- point). One row set rather than two functions, so that the expected values are computed once.
+create function sentinel_internal.seasonal_days(
+    granularity text,
+    group_by text[],
+    baseline interval,
+    only_stale boolean,
+    services text[],
+    first_hours timestamptz[],
+    last_hours timestamptz[]
+)
+returns table (
+    record_id bigint,
+    service text,
+    account_id text,
+    region text,
+    bucket timestamptz,
+    day timestamptz,
+    cost double precision,
+    seasonal_count bigint,
+    expected double precision,
+    period_deviations double precision[],
+    trailing_count bigint,
+    trailing_mean double precision,
+    trailing_stddev double precision,
+    ratio double precision,
+    shape double precision,
+    mad double precision,
+    mean_deviation double precision,
+    root_mad double precision,
+    root_mean_deviation double precision
+)
+language sql
+stable
+as $$
+    -- Named once, as the residuals, since the days below read them too: the expected values are
+    -- computed once.
+    with residuals as (
+        select
+            leveled.record_id,
+            leveled.service,
+            leveled.account_id,
+            leveled.region,
+            leveled.bucket,
+            leveled.cost,
+            leveled.seasonal_count,
+            leveled.expected,
+            leveled.target,
+            leveled.first_hour,
+            leveled.trailing_count,
+            leveled.trailing_mean,
+            leveled.trailing_stddev,
+            leveled.ratio,
+            leveled.shape,
+            array_agg(abs(leveled.cost - leveled.expected)) over same_period as period_deviations
+        from sentinel_internal.seasonal_levels(
+            seasonal_days.granularity,
+            seasonal_days.group_by,
+            seasonal_days.baseline,
+            seasonal_days.only_stale,
+            seasonal_days.services,
+            seasonal_days.first_hours,
+            seasonal_days.last_hours
+        ) as leveled
+        window same_period as (
+            partition by leveled.service, leveled.account_id, leveled.region, leveled.hour_of_day, leveled.weekend
+            order by leveled.bucket
+            range between seasonal_days.baseline preceding and interval '1 microsecond' preceding
+        )
+    ),
+    -- The residuals of each series and UTC day in time order, concatenated over the 7 whole days
+    -- before it (28 for day buckets): a series sorts one week of residuals per day rather than
+    -- per hour. A span reads only the days its targets pool.
+    week_residuals as (
+        select
+            residuals.service,
+            residuals.account_id,
+            residuals.region,
+            date_trunc('day', residuals.bucket, 'UTC') as day,
+            sentinel.array_cat_agg(
+                array_agg(
+                    abs(residuals.cost / nullif(residuals.expected, 0) - 1)
+                    order by residuals.bucket, residuals.record_id
+                ) filter (where residuals.expected <> 0)
+            ) over days_before as deviations,
+            sentinel.array_cat_agg(
+                array_agg(
+                    abs(residuals.cost - residuals.expected) / sqrt(abs(nullif(residuals.expected, 0)))
+                    order by residuals.bucket, residuals.record_id
+                ) filter (where residuals.expected <> 0)
+            ) over days_before as root_deviations
+        from residuals
+        where residuals.bucket >= date_trunc('day', residuals.first_hour, 'UTC')
+            - case when seasonal_days.granularity = 'day' then interval '28 days' else interval '7 days' end
+        group by residuals.service, residuals.account_id, residuals.region, 4
+        window days_before as (
+            partition by residuals.service, residuals.account_id, residuals.region
+            order by date_trunc('day', residuals.bucket, 'UTC')
+            range between
+                case when seasonal_days.granularity = 'day' then interval '28 days' else interval '7 days' end
+                preceding
+            and interval '1 microsecond' preceding
+        )
+    )
+    select
+        residuals.record_id,
+        residuals.service,
+        residuals.account_id,
+        residuals.region,
+        residuals.bucket,
+        date_trunc('day', residuals.bucket, 'UTC') as day,
+        residuals.cost,
+        residuals.seasonal_count,
+        residuals.expected,
+        residuals.period_deviations,
+        residuals.trailing_count,
+        residuals.trailing_mean,
+        residuals.trailing_stddev,
+        residuals.ratio,
+        residuals.shape,
+        null::double precision as mad,
+        null::double precision as mean_deviation,
+        null::double precision as root_mad,
+        null::double precision as root_mean_deviation
+    from residuals
+    where residuals.target
+    union all
+    select
+        null::bigint as record_id,
+        week_residuals.service,
+        week_residuals.account_id,
+        week_residuals.region,
+        null::timestamptz as bucket,
+        week_residuals.day,
+        null::double precision as cost,
+        null::bigint as seasonal_count,
+        null::double precision as expected,
+        null::double precision[] as period_deviations,
+        null::bigint as trailing_count,
+        null::double precision as trailing_mean,
+        null::double precision as trailing_stddev,
+        null::double precision as ratio,
+        null::double precision as shape,
+        relative.mad,
+        relative.mean_deviation,
+        root.mad as root_mad,
+        root.mean_deviation as root_mean_deviation
+    from week_residuals
+    cross join lateral sentinel.robust_deviation(week_residuals.deviations) as relative
+    cross join lateral sentinel.robust_deviation(week_residuals.root_deviations) as root
+$$;
+
+comment on function sentinel_internal.seasonal_days(text, text[], interval, boolean, text[], timestamptz[], timestamptz[]) is
+    'Seasonal stage 3: the targets with their same-period residuals, and per series and UTC day the pooled spreads of the days before it.';
+
+-- Stage 4, the spread: the greatest of three robust spreads (sentinel.seasonal_spread), two of
+-- them the pooled spreads of the point's day, one from the same hours in the window. Each point
+-- takes its day's pooled spreads from a window over (series, day) that also holds that day's
+-- row, rather than from a join: a join would have to match the null columns left out of
+-- group_by, and its plan would rest on row estimates that are far off. Returns the targets.
 create function sentinel_internal.seasonal_points(
     granularity text,
     group_by text[],
@@ -288,120 +448,7 @@ returns table (
 language sql
 stable
 as $$
-    with expected as (
-        select
-            leveled.record_id,
-            leveled.service,
-            leveled.account_id,
-            leveled.region,
-            leveled.bucket,
-            leveled.cost,
-            leveled.target,
-            leveled.first_hour,
-            leveled.hour_of_day,
-            leveled.weekend,
-            leveled.trailing_count,
-            leveled.trailing_mean,
-            leveled.trailing_stddev,
-            leveled.ratio,
-            leveled.seasonal_count,
-            leveled.shape,
-            leveled.expected
-        from sentinel_internal.seasonal_levels(
-            seasonal_points.granularity,
-            seasonal_points.group_by,
-            seasonal_points.baseline,
-            seasonal_points.only_stale,
-            seasonal_points.services,
-            seasonal_points.first_hours,
-            seasonal_points.last_hours
-        ) as leveled
-    ),
-    residuals as (
-        select
-            expected.record_id,
-            expected.service,
-            expected.account_id,
-            expected.region,
-            expected.bucket,
-            expected.cost,
-            expected.seasonal_count,
-            expected.expected,
-            expected.target,
-            expected.first_hour,
-            expected.trailing_count,
-            expected.trailing_mean,
-            expected.trailing_stddev,
-            expected.ratio,
-            expected.shape,
-            array_agg(abs(expected.cost - expected.expected)) over same_period as period_deviations
-        from expected
-        window same_period as (
-            partition by expected.service, expected.account_id, expected.region, expected.hour_of_day, expected.weekend
-            order by expected.bucket
-            range between seasonal_points.baseline preceding and interval '1 microsecond' preceding
-        )
-    ),
-    -- The residuals of each series and UTC day in time order, and the pooled spreads of each day
-    -- from those of the 7 whole days before it (28 for day buckets): a series sorts one week of
-    -- residuals per day rather than per hour. A span reads only the days its targets pool.
-    daily as (
-        select
-            expected.service,
-            expected.account_id,
-            expected.region,
-            date_trunc('day', expected.bucket, 'UTC') as day,
-            array_agg(
-                abs(expected.cost / nullif(expected.expected, 0) - 1)
-                order by expected.bucket, expected.record_id
-            ) filter (where expected.expected <> 0) as deviations,
-            array_agg(
-                abs(expected.cost - expected.expected) / sqrt(abs(nullif(expected.expected, 0)))
-                order by expected.bucket, expected.record_id
-            ) filter (where expected.expected <> 0) as root_deviations
-        from expected
-        where expected.bucket >= date_trunc('day', expected.first_hour, 'UTC')
-            - case when seasonal_points.granularity = 'day' then interval '28 days' else interval '7 days' end
-        group by expected.service, expected.account_id, expected.region, 4
-    ),
-    week_residuals as (
-        select
-            daily.service,
-            daily.account_id,
-            daily.region,
-            daily.day,
-            sentinel.array_cat_agg(daily.deviations) over days_before as deviations,
-            sentinel.array_cat_agg(daily.root_deviations) over days_before as root_deviations
-        from daily
-        window days_before as (
-            partition by daily.service, daily.account_id, daily.region
-            order by daily.day
-            range between
-                case when seasonal_points.granularity = 'day' then interval '28 days' else interval '7 days' end
-                preceding
-            and interval '1 microsecond' preceding
-        )
-    ),
-    pooled as (
-        select
-            week_residuals.service,
-            week_residuals.account_id,
-            week_residuals.region,
-            week_residuals.day,
-            relative.mad,
-            relative.mean_deviation,
-            root.mad as root_mad,
-            root.mean_deviation as root_mean_deviation
-        from week_residuals
-        cross join lateral sentinel.robust_deviation(week_residuals.deviations) as relative
-        cross join lateral sentinel.robust_deviation(week_residuals.root_deviations) as root
-    ),
-    -- Each point takes its day's pooled spreads from a window over (series, day) that also holds
-    -- that day's row of pooled, rather than from a join: a join would have to match the null
-    -- Each point takes its day's pooled spreads from a window over (series, day) that also holds
-    -- that day's row of pooled, rather than from a join: a join would have to match the null
-    -- columns left out of group_by, and its plan would rest on row estimates that are far off.
-    spreads as (
+    with spreads as (
         select
             day_rows.record_id,
             day_rows.service,
@@ -412,7 +459,6 @@ as $$
             day_rows.seasonal_count,
             day_rows.expected,
             day_rows.period_deviations,
-            day_rows.point,
             day_rows.trailing_count,
             day_rows.trailing_mean,
             day_rows.trailing_stddev,
@@ -422,53 +468,14 @@ as $$
             max(day_rows.mean_deviation) over same_day as mean_deviation,
             max(day_rows.root_mad) over same_day as root_mad,
             max(day_rows.root_mean_deviation) over same_day as root_mean_deviation
-        from (
-            select
-                residuals.record_id,
-                residuals.service,
-                residuals.account_id,
-                residuals.region,
-                residuals.bucket,
-                date_trunc('day', residuals.bucket, 'UTC') as day,
-                residuals.cost,
-                residuals.seasonal_count,
-                residuals.expected,
-                residuals.period_deviations,
-                true as point,
-                residuals.trailing_count,
-                residuals.trailing_mean,
-                residuals.trailing_stddev,
-                residuals.ratio,
-                residuals.shape,
-                null::double precision as mad,
-                null::double precision as mean_deviation,
-                null::double precision as root_mad,
-                null::double precision as root_mean_deviation
-            from residuals
-            where residuals.target
-            union all
-            select
-                null::bigint as record_id,
-                pooled.service,
-                pooled.account_id,
-                pooled.region,
-                null::timestamptz as bucket,
-                pooled.day,
-                null::double precision as cost,
-                null::bigint as seasonal_count,
-                null::double precision as expected,
-                null::double precision[] as period_deviations,
-                false as point,
-                null::bigint as trailing_count,
-                null::double precision as trailing_mean,
-                null::double precision as trailing_stddev,
-                null::double precision as ratio,
-                null::double precision as shape,
-                pooled.mad,
-                pooled.mean_deviation,
-                pooled.root_mad,
-                pooled.root_mean_deviation
-            from pooled
+        from sentinel_internal.seasonal_days(
+            seasonal_points.granularity,
+            seasonal_points.group_by,
+            seasonal_points.baseline,
+            seasonal_points.only_stale,
+            seasonal_points.services,
+            seasonal_points.first_hours,
+            seasonal_points.last_hours
         ) as day_rows
         window same_day as (partition by day_rows.service, day_rows.account_id, day_rows.region, day_rows.day)
     )
@@ -497,11 +504,12 @@ as $$
         spreads.trailing_stddev
     from spreads
     cross join lateral sentinel.robust_deviation(spreads.period_deviations) as period
-    where spreads.point
+    -- The targets: the row of a series and day has no bucket.
+    where spreads.bucket is not null
 $$;
 
 comment on function sentinel_internal.seasonal_points(text, text[], interval, boolean, text[], timestamptz[], timestamptz[]) is
-    'Seasonal stage 3: the targets of the scope with expected value and spread (and ratio, shape and trailing statistics for the stored baselines).';
+    'Seasonal stage 4: the targets of the scope with expected value and spread (and ratio, shape and trailing statistics for the stored baselines).';
 
 -- method=seasonal. Hour buckets per service at the default window come from the stored
 -- baselines (09_refresh.sql), so the recommended call reads one row per hour instead of sorting

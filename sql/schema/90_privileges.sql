@@ -21,6 +21,7 @@ grant execute on function
     sentinel_internal.trailing_points(text, text[], interval, interval, boolean, text[], timestamptz[], timestamptz[]),
     sentinel_internal.seasonal_shapes(text, text[], interval, boolean, text[], timestamptz[], timestamptz[]),
     sentinel_internal.seasonal_levels(text, text[], interval, boolean, text[], timestamptz[], timestamptz[]),
+    sentinel_internal.seasonal_days(text, text[], interval, boolean, text[], timestamptz[], timestamptz[]),
     sentinel_internal.seasonal_points(text, text[], interval, boolean, text[], timestamptz[], timestamptz[])
 to sentinel_reader, sentinel_app;
 -- Alert evaluation writes alerts (it runs with the caller's rights): the application role runs

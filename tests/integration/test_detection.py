@@ -1,6 +1,7 @@
 """The causal detectors (migrations 0004-0005): numbers pinned on small hand-computed series."""
 
 import math
+import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -225,6 +226,32 @@ def test_seasonal_pooled_spreads_change_once_per_utc_day(empty_db):
     next_day = START + timedelta(days=22, hours=1)
     assert verdicts["A", next_day][0] == verdicts["B", next_day][0]
     assert verdicts["A", next_day][1] < verdicts["B", next_day][1]
+
+
+@pytest.mark.parametrize("role", [None, "sentinel_reader"])  # None: the owner
+@pytest.mark.parametrize(
+    ("granularity", "group_by"),
+    [("hour", "{service}"), ("hour", "{service,region}"), ("day", "{service}")],
+)
+def test_seasonal_call_plans_as_one_inlined_query(empty_db, role, granularity, group_by):
+    # The seasonal stages are SQL functions so that a call is planned as one query (a filter on
+    # service reaches the scans, the planner sees the whole computation). A stage that cannot
+    # be inlined (a set clause, plpgsql, no execute right for the reader) shows as a Function
+    # Scan and is computed whole before anything else.
+    db = empty_db
+    if role:
+        db.execute("select set_config('role', %s, true)", (role,))
+    plan = "\n".join(
+        row[0]
+        for row in db.execute(
+            "explain (costs off) select service, bucket, expected, spread"
+            " from sentinel.detect('seasonal', %s, %s, '28 days', 5.0) where service = 'EC2'",
+            (granularity, group_by),
+        )
+    )
+    stage = r"detect|\w*_baseline|seasonal_\w+|trailing_\w+|scoped_points|cost_points"
+    stages = re.findall(rf"Function Scan on ({stage})", plan)
+    assert stages == [], plan
 
 
 def test_flat_series_still_alerts_on_a_jump(client):
