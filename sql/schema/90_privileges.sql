@@ -30,6 +30,7 @@ revoke execute on function sentinel.evaluate_alerts() from public, sentinel_read
 grant execute on function
     sentinel_internal.monitor_verdicts(text, text, text[], interval, double precision, double precision, double precision, text, jsonb, text[], timestamptz),
     sentinel_internal.monitor_runs(text, text, text[], interval, double precision, double precision, double precision, text, jsonb, text[], timestamptz),
+    sentinel_internal.default_shape_runs(double precision, double precision, double precision, text, jsonb, text[], timestamptz),
     sentinel_internal.root_causes(text, text, text, timestamptz, timestamptz, double precision),
     sentinel_internal.update_alerts(bigint, sentinel_internal.alert_run[]),
     sentinel_internal.open_alerts(bigint, sentinel_internal.alert_run[]),

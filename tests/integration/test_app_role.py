@@ -110,3 +110,31 @@ def test_the_api_runs_as_the_application_role(settings, app_url: str, empty: str
 def test_the_role_may_not_do_what_the_server_never_does(app_url: str, statement: str) -> None:
     with psycopg.connect(app_url) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
         conn.execute(statement)
+
+
+def test_the_application_role_evaluates_alerts_and_sends_nothing_it_may_not(
+    app_url: str, empty: str
+) -> None:
+    """The server's evaluator runs as this role: the refresh and the evaluation of the default
+    monitor (its cached path too) and of a monitor of another shape, spike included."""
+    from .alert_data import HISTORY, extra, regular_history, regular_records, store
+
+    with regular_history(empty) as owner:
+        store(owner, regular_records("EC2", range(HISTORY, HISTORY + 1)))
+        store(owner, extra("EC2", range(HISTORY, HISTORY + 1), 40.0))
+        owner.execute(
+            "insert into sentinel_data.monitor (name, method, granularity, group_by, direction)"
+            " values ('trailing by hour', 'trailing', 'hour', '{service}', 'up')"
+        )
+        owner.commit()
+        with psycopg.connect(app_url) as conn:
+            conn.execute("select sentinel.refresh_baselines()")
+            conn.commit()
+            assert conn.execute("select sentinel.evaluate_alerts()").fetchone()[0] == 2
+            conn.commit()
+            raised = conn.execute(
+                "select monitor.name from sentinel.alerts as alert"
+                " join sentinel.monitors as monitor on monitor.id = alert.monitor_id"
+                " where alert.service = 'EC2' order by 1"
+            ).fetchall()
+            assert raised == [("all services",), ("trailing by hour",)]
