@@ -136,3 +136,22 @@ def test_a_nul_in_the_alerts_service_filter_is_422_naming_it(client):
     response = client.get("/api/v1/alerts?service=a%00b")
     assert response.status_code == 422, response.text
     assert fields(response) == ["service"]
+
+
+def test_the_readme_lists_every_operation(openapi):
+    """The README's REST tables name every method and path the server serves (path parameters
+    by any name), so that nobody needs the code to find an endpoint."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    listed = set()
+    for methods, path in re.findall(r"^\| ([A-Z /]+) \| `([^`?]+)", readme, re.MULTILINE):
+        for method in methods.split(" / "):
+            listed.add((method.strip(), re.sub(r"\{[^}]*\}", "{}", path.rstrip("/"))))
+    served = {
+        (method.upper(), re.sub(r"\{[^}]*\}", "{}", path.rstrip("/")))
+        for path, operations in openapi["paths"].items()
+        for method in operations
+    }
+    assert served - listed == set()
