@@ -147,7 +147,10 @@ $$;
 comment on function sentinel.detect(text, text, text[], interval, double precision, double precision, double precision, text) is
     'Every cost point scored by a causal detector (method trailing|robust|seasonal). select service, bucket, cost, expected, score from sentinel.detect(''trailing'', ''hour'', ''{service}'', ''7 days'', 3.0) where anomaly';
 
--- Consecutive flagged points of one series form one event: a lasting change alerts once.
+-- Consecutive flagged points of one series form one event: a lasting change alerts once. An
+-- event is ongoing only when it reaches its series' newest point and that point is the newest
+-- bucket of the data as a whole: a series that simply stopped (no later bucket) is not still
+-- surging.
 create function sentinel.anomaly_events(
     method text,
     granularity text,
@@ -189,7 +192,8 @@ as $$
             -- such points so far is the same for all points of one run. One sort serves both
             -- windows (same partition and order).
             count(*) filter (where not scored.anomaly) over so_far as island,
-            last_value(scored.bucket) over whole_series as series_last
+            last_value(scored.bucket) over whole_series as series_last,
+            max(scored.bucket) over () as data_last
         from sentinel.detect(
             anomaly_events.method,
             anomaly_events.granularity,
@@ -214,7 +218,8 @@ as $$
         verdicts.region,
         min(verdicts.bucket) as started_at,
         max(verdicts.bucket) as ended_at,
-        max(verdicts.bucket) = max(verdicts.series_last) as ongoing,
+        max(verdicts.bucket) = max(verdicts.series_last)
+            and max(verdicts.bucket) = max(verdicts.data_last) as ongoing,
         count(*) as point_count,
         (array_agg(verdicts.score order by abs(verdicts.score) desc))[1] as peak_score,
         max(verdicts.cost) as peak_cost,
@@ -226,5 +231,5 @@ as $$
 $$;
 
 comment on function sentinel.anomaly_events(text, text, text[], interval, double precision, double precision, double precision, text) is
-    'Runs of consecutive flagged points per series, same parameters as sentinel.detect: start, end, ongoing (the run reaches the series'' newest point), peak score, total impact.';
+    'Runs of consecutive flagged points per series, same parameters as sentinel.detect: start, end, ongoing (the run reaches the series'' newest point, and that is the newest bucket of all the data), peak score, total impact.';
 

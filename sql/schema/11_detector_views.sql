@@ -64,5 +64,5 @@ select
 from sentinel.anomaly_events('seasonal', 'hour', array['service']);
 
 comment on view sentinel.service_hourly_anomaly_events is
-    'Runs of consecutive flagged service hours (recommended detector): one row per event, ongoing when it reaches the newest hour. Run select sentinel.refresh_baselines(); after loading data to keep it fast.';
+    'Runs of consecutive flagged service hours (recommended detector): one row per event, ongoing when it reaches the newest hour of all the data. Run select sentinel.refresh_baselines(); after loading data to keep it fast.';
 comment on column sentinel.service_hourly_anomaly_events.total_impact is 'Sum of cost - expected over the event, dollars.';

@@ -196,7 +196,10 @@ class AnomalyEvent(BaseModel):
     region: str | None
     started_at: datetime
     ended_at: datetime = Field(description="Last flagged point (the newest one when ongoing)")
-    ongoing: bool = Field(description="The run reaches the series' newest point")
+    ongoing: bool = Field(
+        description="The run reaches the series' newest point, and that is the newest bucket of "
+        "all the data (a series that stopped is not ongoing)"
+    )
     point_count: int
     peak_score: float
     peak_cost: float

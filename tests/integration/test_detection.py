@@ -308,6 +308,15 @@ def test_ongoing_event(client):
     assert event["peak_cost"] == 90
 
 
+def test_an_event_of_a_series_that_stopped_is_not_ongoing(client):
+    # EC2's last hour is flagged, but S3 goes on for two more hours: EC2 simply stopped.
+    store(client, hourly([10, 11, 10, 11, 10, 90]) + hourly([5, 5, 5, 5, 5, 5, 5, 5], "S3"))
+    events = client.get("/api/v1/billing/anomalies/events?method=robust").json()
+    [event] = [e for e in events if e["service"] == "EC2"]
+    assert event["peak_cost"] == 90
+    assert event["ongoing"] is False
+
+
 def test_ingest_returns_the_causal_verdict(client):
     stored = store(client, hourly(COSTS))
     assert [r["anomaly"] for r in stored] == [False, False, False, False, True]
