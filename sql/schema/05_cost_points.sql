@@ -1,10 +1,37 @@
 -- Why: the points every detector scores, from one function, so that all methods judge the same
 -- series: single records, or the summed usage per series per hour or day (from the rollups).
+-- Whether a record's tags match a tag filter {key: [value, ...]}: every key of the filter is a
+-- tag of the record with one of the values listed (keys AND, values OR). A record without tags
+-- (null) matches no filter with a key.
+create function sentinel.tags_match(tags jsonb, wanted jsonb)
+returns boolean
+language sql
+immutable
+parallel safe
+as $$
+    select not exists (
+        select
+        from jsonb_each(tags_match.wanted) as wanted (key, allowed)
+        where not exists (
+            select
+            from jsonb_array_elements_text(wanted.allowed) as allowed (value)
+            where allowed.value = tags_match.tags ->> wanted.key
+        )
+    )
+$$;
+
+comment on function sentinel.tags_match(jsonb, jsonb) is
+    'True when tags (a record''s) hold, for every key of wanted ({key: [value, ...]}), one of its values. select count(*) from sentinel.billing_line_items where sentinel.tags_match(tags, ''{"team": ["data", "web"]}'')';
+
 -- The points a detector scores: single records, or the summed cost per series per hour or day.
 -- A series is one combination of the group_by columns; a column left out of group_by is null,
 -- so all its values fall into the same series. group_by holds a non-empty subset of
 -- {service, account_id, region}; a fixed branch per granularity, chosen by one-time filters.
-create function sentinel.cost_points(granularity text, group_by text[])
+-- tags (a monitor's filter.tags, {key: [value, ...]}) keeps only the records whose tags match
+-- (sentinel.tags_match); the rollups carry no tags, so those points are summed from the
+-- records themselves. Null (the default) is every record: the planner folds the tagged branch
+-- away and the other branches are those of a call without it.
+create function sentinel.cost_points(granularity text, group_by text[], tags jsonb default null)
 returns table (
     record_id bigint,
     service text,
@@ -25,6 +52,7 @@ as $$
         rec.cost
     from sentinel.billing_line_items as rec
     where cost_points.granularity = 'record' and rec.charge_type = 'usage'
+        and (cost_points.tags is null or sentinel.tags_match(rec.tags, cost_points.tags))
     union all
     select
         null::bigint as record_id,
@@ -35,6 +63,7 @@ as $$
         rollup.cost
     from sentinel.service_hourly_costs as rollup
     where cost_points.granularity = 'hour' and cost_points.group_by = array['service']
+        and cost_points.tags is null
     union all
     select
         null::bigint as record_id,
@@ -45,6 +74,7 @@ as $$
         sum(rollup.cost) as cost
     from sentinel.hourly_costs as rollup
     where cost_points.granularity = 'hour' and cost_points.group_by <> array['service']
+        and cost_points.tags is null
     group by 2, 3, 4, 5
     union all
     select
@@ -56,11 +86,27 @@ as $$
         sum(rollup.cost) as cost
     from sentinel.hourly_costs as rollup
     where cost_points.granularity = 'day'
+        and cost_points.tags is null
+    group by 2, 3, 4, 5
+    union all
+    -- Hours and days of the records whose tags match, bucketed as the rollups are.
+    select
+        null::bigint as record_id,
+        case when 'service' = any(cost_points.group_by) then rec.service end as service,
+        case when 'account_id' = any(cost_points.group_by) then rec.account_id end as account_id,
+        case when 'region' = any(cost_points.group_by) then rec.region end as region,
+        date_trunc(cost_points.granularity, rec."timestamp", 'UTC') as bucket,
+        sum(rec.cost) as cost
+    from sentinel.billing_line_items as rec
+    where cost_points.granularity in ('hour', 'day')
+        and cost_points.tags is not null
+        and rec.charge_type = 'usage'
+        and sentinel.tags_match(rec.tags, cost_points.tags)
     group by 2, 3, 4, 5
 $$;
 
-comment on function sentinel.cost_points(text, text[]) is
-    'Usage cost points per series (charge_type usage): granularity record|hour|day, group_by a subset of {service,account_id,region}. select service, bucket, cost from sentinel.cost_points(''hour'', ''{service}'')';
+comment on function sentinel.cost_points(text, text[], jsonb) is
+    'Usage cost points per series (charge_type usage): granularity record|hour|day, group_by a subset of {service,account_id,region}, tags null or {key: [value, ...]} (only the records whose tags match). select service, bucket, cost from sentinel.cost_points(''hour'', ''{service}'')';
 
 -- The points a stage of the detectors reads, and which of them it computes (target). Three
 -- scopes, one function, so that the full computation and the refresh of the stored baselines
@@ -72,6 +118,8 @@ comment on function sentinel.cost_points(text, text[]) is
 --     targets, and the earlier ones bring their stored seasonal values, which stand in for
 --     their own (recomputing them would need their whole history).
 -- Both branches read views of schema sentinel, by a range scan per service for the spans.
+-- tags (as in sentinel.cost_points) narrows the first scope only: the spans bring stored
+-- values, which are computed over all records, so a tagged call reads no span.
 create function sentinel_internal.scoped_points(
     granularity text,
     group_by text[],
@@ -79,7 +127,8 @@ create function sentinel_internal.scoped_points(
     services text[],
     first_hours timestamptz[],
     last_hours timestamptz[],
-    reach interval
+    reach interval,
+    tags jsonb default null
 )
 returns table (
     record_id bigint,
@@ -111,7 +160,7 @@ as $$
         null::bigint as stored_count,
         null::double precision as stored_shape,
         null::double precision as stored_expected
-    from sentinel.cost_points(scoped_points.granularity, scoped_points.group_by) as point
+    from sentinel.cost_points(scoped_points.granularity, scoped_points.group_by, scoped_points.tags) as point
     where scoped_points.first_hours is null
         and (
             not scoped_points.only_stale
@@ -156,7 +205,8 @@ as $$
         offset 0
     ) as stored
     where scoped_points.first_hours is not null and scoped_points.granularity = 'hour'
+        and scoped_points.tags is null
 $$;
 
-comment on function sentinel_internal.scoped_points(text, text[], boolean, text[], timestamptz[], timestamptz[], interval) is
+comment on function sentinel_internal.scoped_points(text, text[], boolean, text[], timestamptz[], timestamptz[], interval, jsonb) is
     'The points a detector stage reads: all (or the stale services''), or spans of hours (refresh) with target marking the points to compute.';

@@ -6,8 +6,8 @@
 
 -- Each point with the count, mean (expected) and population stddev (spread) of its series over
 -- the window before it, the point itself excluded. Numeric moving aggregates are exact and run
--- in linear time. scope as in sentinel_internal.scoped_points; reach (at least baseline) is how
--- far before a span the points are read.
+-- in linear time. scope and tags as in sentinel_internal.scoped_points; reach (at least
+-- baseline) is how far before a span the points are read.
 create function sentinel_internal.trailing_points(
     granularity text,
     group_by text[],
@@ -16,7 +16,8 @@ create function sentinel_internal.trailing_points(
     only_stale boolean,
     services text[],
     first_hours timestamptz[],
-    last_hours timestamptz[]
+    last_hours timestamptz[],
+    tags jsonb default null
 )
 returns table (
     record_id bigint,
@@ -61,7 +62,8 @@ as $$
         trailing_points.services,
         trailing_points.first_hours,
         trailing_points.last_hours,
-        trailing_points.reach
+        trailing_points.reach,
+        trailing_points.tags
     ) as point
     window preceding_window as (
         partition by point.service, point.account_id, point.region
@@ -70,7 +72,7 @@ as $$
     )
 $$;
 
-comment on function sentinel_internal.trailing_points(text, text[], interval, interval, boolean, text[], timestamptz[], timestamptz[]) is
+comment on function sentinel_internal.trailing_points(text, text[], interval, interval, boolean, text[], timestamptz[], timestamptz[], jsonb) is
     'The trailing detector''s stage: each point of the scope with count, mean and stddev of its series over the preceding window.';
 
 -- method=trailing. Hour buckets per service at the default window come from the stored

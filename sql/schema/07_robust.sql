@@ -1,8 +1,14 @@
 -- Why: the robust detector (method=robust), the trailing window with medians instead of means.
 
 -- method=robust: median and MAD over the same trailing window (modified z-score), so earlier
--- spikes in the window neither inflate the expected value nor the spread.
-create function sentinel.robust_baseline(granularity text, group_by text[], baseline interval)
+-- spikes in the window neither inflate the expected value nor the spread. tags as in
+-- sentinel.cost_points.
+create function sentinel.robust_baseline(
+    granularity text,
+    group_by text[],
+    baseline interval,
+    tags jsonb default null
+)
 returns table (
     record_id bigint,
     service text,
@@ -26,7 +32,7 @@ as $$
             point.bucket,
             point.cost::double precision as cost,
             array_agg(point.cost::double precision) over preceding_window as peers
-        from sentinel.cost_points(robust_baseline.granularity, robust_baseline.group_by) as point
+        from sentinel.cost_points(robust_baseline.granularity, robust_baseline.group_by, robust_baseline.tags) as point
         window preceding_window as (
             partition by point.service, point.account_id, point.region
             order by point.bucket
@@ -56,5 +62,5 @@ as $$
     ) as deviation
 $$;
 
-comment on function sentinel.robust_baseline(text, text[], interval) is
+comment on function sentinel.robust_baseline(text, text[], interval, jsonb) is
     'Each cost point with the median (expected) and robust_spread (1.4826 * MAD) of its series over the preceding window, current point excluded.';

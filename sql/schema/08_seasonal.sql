@@ -37,7 +37,8 @@ create function sentinel_internal.seasonal_shapes(
     only_stale boolean,
     services text[],
     first_hours timestamptz[],
-    last_hours timestamptz[]
+    last_hours timestamptz[],
+    tags jsonb default null
 )
 returns table (
     record_id bigint,
@@ -94,7 +95,8 @@ as $$
             seasonal_shapes.only_stale,
             seasonal_shapes.services,
             seasonal_shapes.first_hours,
-            seasonal_shapes.last_hours
+            seasonal_shapes.last_hours,
+            seasonal_shapes.tags
         ) as point
     ),
     comparable as (
@@ -153,7 +155,7 @@ as $$
     ) as shape
 $$;
 
-comment on function sentinel_internal.seasonal_shapes(text, text[], interval, boolean, text[], timestamptz[], timestamptz[]) is
+comment on function sentinel_internal.seasonal_shapes(text, text[], interval, boolean, text[], timestamptz[], timestamptz[], jsonb) is
     'Seasonal stage 1: each point''s ratio to its trailing mean and its shape (median ratio of the comparable periods in the window).';
 
 -- Stage 2, the level and the expected value: the median of cost / shape over the preceding day
@@ -166,7 +168,8 @@ create function sentinel_internal.seasonal_levels(
     only_stale boolean,
     services text[],
     first_hours timestamptz[],
-    last_hours timestamptz[]
+    last_hours timestamptz[],
+    tags jsonb default null
 )
 returns table (
     record_id bigint,
@@ -217,7 +220,8 @@ as $$
         seasonal_levels.only_stale,
         seasonal_levels.services,
         seasonal_levels.first_hours,
-        seasonal_levels.last_hours
+        seasonal_levels.last_hours,
+        seasonal_levels.tags
     ) as shaped
         window recent as (
             partition by shaped.service, shaped.account_id, shaped.region
@@ -254,7 +258,7 @@ as $$
     ) as level
 $$;
 
-comment on function sentinel_internal.seasonal_levels(text, text[], interval, boolean, text[], timestamptz[], timestamptz[]) is
+comment on function sentinel_internal.seasonal_levels(text, text[], interval, boolean, text[], timestamptz[], timestamptz[], jsonb) is
     'Seasonal stage 2: expected = shape times the level (median deseasonalized cost of the preceding day).';
 
 -- Stage 3, the residuals: each target with the absolute residuals of the same hours in the
@@ -268,7 +272,8 @@ create function sentinel_internal.seasonal_days(
     only_stale boolean,
     services text[],
     first_hours timestamptz[],
-    last_hours timestamptz[]
+    last_hours timestamptz[],
+    tags jsonb default null
 )
 returns table (
     record_id bigint,
@@ -321,7 +326,8 @@ as $$
             seasonal_days.only_stale,
             seasonal_days.services,
             seasonal_days.first_hours,
-            seasonal_days.last_hours
+            seasonal_days.last_hours,
+            seasonal_days.tags
         ) as leveled
         window same_period as (
             partition by leveled.service, leveled.account_id, leveled.region, leveled.hour_of_day, leveled.weekend
@@ -411,7 +417,7 @@ as $$
     cross join lateral sentinel.robust_deviation(week_residuals.root_deviations) as root
 $$;
 
-comment on function sentinel_internal.seasonal_days(text, text[], interval, boolean, text[], timestamptz[], timestamptz[]) is
+comment on function sentinel_internal.seasonal_days(text, text[], interval, boolean, text[], timestamptz[], timestamptz[], jsonb) is
     'Seasonal stage 3: the targets with their same-period residuals, and per series and UTC day the pooled spreads of the days before it.';
 
 -- Stage 4, the spread: the greatest of three robust spreads (sentinel.seasonal_spread), two of
@@ -426,7 +432,8 @@ create function sentinel_internal.seasonal_points(
     only_stale boolean,
     services text[],
     first_hours timestamptz[],
-    last_hours timestamptz[]
+    last_hours timestamptz[],
+    tags jsonb default null
 )
 returns table (
     record_id bigint,
@@ -475,7 +482,8 @@ as $$
             seasonal_points.only_stale,
             seasonal_points.services,
             seasonal_points.first_hours,
-            seasonal_points.last_hours
+            seasonal_points.last_hours,
+            seasonal_points.tags
         ) as day_rows
         window same_day as (partition by day_rows.service, day_rows.account_id, day_rows.region, day_rows.day)
     )
@@ -508,7 +516,7 @@ as $$
     where spreads.bucket is not null
 $$;
 
-comment on function sentinel_internal.seasonal_points(text, text[], interval, boolean, text[], timestamptz[], timestamptz[]) is
+comment on function sentinel_internal.seasonal_points(text, text[], interval, boolean, text[], timestamptz[], timestamptz[], jsonb) is
     'Seasonal stage 4: the targets of the scope with expected value and spread (and ratio, shape and trailing statistics for the stored baselines).';
 
 -- method=seasonal. Hour buckets per service at the default window come from the stored

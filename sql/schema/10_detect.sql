@@ -15,7 +15,9 @@ create function sentinel.detect(
     min_impact double precision default null,
     min_pct double precision default null,
     -- up, down or both; null: the original rule (|score|, min_impact and min_pct above expected).
-    direction text default null
+    direction text default null,
+    -- {key: [value, ...]}: only the records whose tags match (sentinel.tags_match); null: all.
+    tags jsonb default null
 )
 returns table (
     record_id bigint,
@@ -52,7 +54,32 @@ as $$
         from sentinel.trailing_baseline(detect.granularity, detect.group_by, 
             coalesce(detect.baseline, sentinel.default_window(detect.method))
         ) as trailing_scores
-        where detect.method = 'trailing'
+        where detect.method = 'trailing' and detect.tags is null
+        union all
+        -- Tagged points are computed in full from the stages: the stored baselines of the
+        -- default calls are those of all records.
+        select
+            tagged_trailing.record_id,
+            tagged_trailing.service,
+            tagged_trailing.account_id,
+            tagged_trailing.region,
+            tagged_trailing.bucket,
+            tagged_trailing.cost,
+            tagged_trailing.baseline_count,
+            tagged_trailing.expected,
+            tagged_trailing.spread
+        from sentinel_internal.trailing_points(
+            detect.granularity,
+            detect.group_by,
+            coalesce(detect.baseline, sentinel.default_window(detect.method)),
+            coalesce(detect.baseline, sentinel.default_window(detect.method)),
+            false,
+            null,
+            null,
+            null,
+            detect.tags
+        ) as tagged_trailing
+        where detect.method = 'trailing' and detect.tags is not null
         union all
         select
             robust.record_id,
@@ -65,7 +92,8 @@ as $$
             robust.expected,
             robust.spread
         from sentinel.robust_baseline(detect.granularity, detect.group_by, 
-            coalesce(detect.baseline, sentinel.default_window(detect.method))
+            coalesce(detect.baseline, sentinel.default_window(detect.method)),
+            detect.tags
         ) as robust
         where detect.method = 'robust'
         union all
@@ -82,7 +110,29 @@ as $$
         from sentinel.seasonal_baseline(detect.granularity, detect.group_by, 
             coalesce(detect.baseline, sentinel.default_window(detect.method))
         ) as seasonal
-        where detect.method = 'seasonal'
+        where detect.method = 'seasonal' and detect.tags is null
+        union all
+        select
+            tagged_seasonal.record_id,
+            tagged_seasonal.service,
+            tagged_seasonal.account_id,
+            tagged_seasonal.region,
+            tagged_seasonal.bucket,
+            tagged_seasonal.cost,
+            tagged_seasonal.baseline_count,
+            tagged_seasonal.expected,
+            tagged_seasonal.spread
+        from sentinel_internal.seasonal_points(
+            detect.granularity,
+            detect.group_by,
+            coalesce(detect.baseline, sentinel.default_window(detect.method)),
+            false,
+            null,
+            null,
+            null,
+            detect.tags
+        ) as tagged_seasonal
+        where detect.method = 'seasonal' and detect.tags is not null
     ),
     scored as (
         select
@@ -144,7 +194,7 @@ as $$
     from scored
 $$;
 
-comment on function sentinel.detect(text, text, text[], interval, double precision, double precision, double precision, text) is
+comment on function sentinel.detect(text, text, text[], interval, double precision, double precision, double precision, text, jsonb) is
     'Every cost point scored by a causal detector (method trailing|robust|seasonal). select service, bucket, cost, expected, score from sentinel.detect(''trailing'', ''hour'', ''{service}'', ''7 days'', 3.0) where anomaly';
 
 -- Consecutive flagged points of one series form one event: a lasting change alerts once. An

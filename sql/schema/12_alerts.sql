@@ -107,6 +107,8 @@ create trigger billing_record_alert_delete
 -- caller that plans with their values (sentinel_internal.evaluate_monitor) lets the planner
 -- inline sentinel.detect, keep only the method's branch and take the bucket and service
 -- filters down to the stored baselines, instead of scoring every bucket of every series.
+-- tags (filter.tags) narrows the records themselves (sentinel.detect's tags): each series'
+-- cost per bucket is that of its matching records, and the detector judges those series.
 create function sentinel_internal.monitor_verdicts(
     method text,
     granularity text,
@@ -118,7 +120,10 @@ create function sentinel_internal.monitor_verdicts(
     direction text,
     filter jsonb,
     services text[],
-    since timestamptz
+    since timestamptz,
+    -- The filter's tags ({key: [value, ...]}), apart so that a call of the default monitor's
+    -- shape plans with a constant null (sentinel_internal.default_shape_runs).
+    tags jsonb default null
 )
 returns table (
     service text,
@@ -156,7 +161,8 @@ as $$
         monitor_verdicts.threshold,
         monitor_verdicts.min_impact,
         monitor_verdicts.min_pct,
-        monitor_verdicts.direction
+        monitor_verdicts.direction,
+        monitor_verdicts.tags
     ) as verdict
     where verdict.bucket >= monitor_verdicts.since
         and (verdict.service is null or verdict.service = any (monitor_verdicts.services))
@@ -174,7 +180,7 @@ as $$
         )
 $$;
 
-comment on function sentinel_internal.monitor_verdicts(text, text, text[], interval, double precision, double precision, double precision, text, jsonb, text[], timestamptz) is
+comment on function sentinel_internal.monitor_verdicts(text, text, text[], interval, double precision, double precision, double precision, text, jsonb, text[], timestamptz, jsonb) is
     'A monitor''s verdicts (sentinel.detect with its parameters) from since on, for the series its filter selects and the services given.';
 
 
@@ -211,7 +217,10 @@ create function sentinel_internal.monitor_runs(
     direction text,
     filter jsonb,
     services text[],
-    since timestamptz
+    since timestamptz,
+    -- The filter's tags ({key: [value, ...]}), apart so that a call of the default monitor's
+    -- shape plans with a constant null (sentinel_internal.default_shape_runs).
+    tags jsonb default null
 )
 returns setof sentinel_internal.alert_run
 language sql
@@ -246,7 +255,8 @@ as $$
             monitor_runs.direction,
             monitor_runs.filter,
             monitor_runs.services,
-            monitor_runs.since
+            monitor_runs.since,
+            monitor_runs.tags
         ) as verdict
     ),
     islands as (
@@ -311,7 +321,7 @@ as $$
     where ended.bucket_count > 0
 $$;
 
-comment on function sentinel_internal.monitor_runs(text, text, text[], interval, double precision, double precision, double precision, text, jsonb, text[], timestamptz) is
+comment on function sentinel_internal.monitor_runs(text, text, text[], interval, double precision, double precision, double precision, text, jsonb, text[], timestamptz, jsonb) is
     'Runs of consecutive flagged buckets of a monitor''s series from since on, each with its end (the next normal bucket) and impact.';
 
 
@@ -319,14 +329,16 @@ comment on function sentinel_internal.monitor_runs(text, text, text[], interval,
 -- each tag value) over the alert's buckets, actual cost, expected (the slice's share of the
 -- series' cost over root_cause_period() before the alert, times the alert's expected) and the
 -- dollar contribution actual - expected; the largest contributions (either sign) first. The
--- series' own key columns are left out: they have one value.
+-- series' own key columns are left out: they have one value. tags (a monitor's filter.tags)
+-- keeps the records its series are made of.
 create function sentinel_internal.root_causes(
     service text,
     account_id text,
     region text,
     started_at timestamptz,
     until timestamptz,
-    expected double precision
+    expected double precision,
+    tags jsonb default null
 )
 returns jsonb
 language sql
@@ -361,6 +373,7 @@ as $$
             and (root_causes.service is null or rec.service = root_causes.service)
             and (root_causes.account_id is null or rec.account_id = root_causes.account_id)
             and (root_causes.region is null or rec.region = root_causes.region)
+            and (root_causes.tags is null or sentinel.tags_match(rec.tags, root_causes.tags))
             and rec."timestamp" >= root_causes.started_at - sentinel.root_cause_period()
             and rec."timestamp" < root_causes.until
         group by slice.dimension, slice.value
@@ -401,7 +414,7 @@ as $$
     from ranked
 $$;
 
-comment on function sentinel_internal.root_causes(text, text, text, timestamptz, timestamptz, double precision) is
+comment on function sentinel_internal.root_causes(text, text, text, timestamptz, timestamptz, double precision, jsonb) is
     'The top 10 slices (account, region, usage type, tag, service) of an alert''s series by dollar contribution over its buckets.';
 
 
@@ -621,6 +634,7 @@ declare
     watched record;
     method text;
     series_columns text[];
+    tag_filter jsonb;
     runs sentinel_internal.alert_run[];
     changed bigint[];
     opened bigint[];
@@ -640,13 +654,15 @@ begin
     from sentinel_data.monitor as monitor
     where monitor.id = evaluate_monitor.monitor_id;
     method := coalesce(watched.method, sentinel.recommended_method());
+    tag_filter := nullif(watched.filter -> 'tags', 'null');
     series_columns := array(
         select column_name
         from unnest(array['service', 'account_id', 'region']) as canonical (column_name)
         where column_name = any (watched.group_by) or watched.filter ? column_name
     );
+    -- A tags filter reads the records, not the stored baselines: the per-call plan.
     if method = 'seasonal' and watched.granularity = 'hour' and series_columns = '{service}'
-        and watched.baseline is null
+        and watched.baseline is null and tag_filter is null
     then
         runs := sentinel_internal.default_shape_runs(
             watched.threshold, watched.min_impact, watched.min_pct, watched.direction,
@@ -659,7 +675,7 @@ begin
         -- hourly batch of 50 services.
         execute $query$
             select coalesce(array_agg(run), '{}')
-            from sentinel_internal.monitor_runs($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) as run
+            from sentinel_internal.monitor_runs($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) as run
         $query$
         into runs
         using
@@ -673,7 +689,8 @@ begin
             watched.direction,
             watched.filter,
             evaluate_monitor.services,
-            evaluate_monitor.since;
+            evaluate_monitor.since,
+            tag_filter;
     end if;
 
     changed := sentinel_internal.update_alerts(evaluate_monitor.monitor_id, runs);
@@ -686,7 +703,8 @@ begin
         alert.region,
         alert.started_at,
         alert.last_flagged_at + case alert.granularity when 'day' then interval '1 day' else interval '1 hour' end,
-        alert.expected
+        alert.expected,
+        tag_filter
     )
     where alert.id = any (changed || opened);
 

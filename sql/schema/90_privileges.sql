@@ -17,21 +17,21 @@ revoke execute on function sentinel.refresh_baselines() from public;
 revoke execute on all functions in schema sentinel_internal from public;
 grant usage on schema sentinel_internal to sentinel_reader, sentinel_app;
 grant execute on function
-    sentinel_internal.scoped_points(text, text[], boolean, text[], timestamptz[], timestamptz[], interval),
-    sentinel_internal.trailing_points(text, text[], interval, interval, boolean, text[], timestamptz[], timestamptz[]),
-    sentinel_internal.seasonal_shapes(text, text[], interval, boolean, text[], timestamptz[], timestamptz[]),
-    sentinel_internal.seasonal_levels(text, text[], interval, boolean, text[], timestamptz[], timestamptz[]),
-    sentinel_internal.seasonal_days(text, text[], interval, boolean, text[], timestamptz[], timestamptz[]),
-    sentinel_internal.seasonal_points(text, text[], interval, boolean, text[], timestamptz[], timestamptz[])
+    sentinel_internal.scoped_points(text, text[], boolean, text[], timestamptz[], timestamptz[], interval, jsonb),
+    sentinel_internal.trailing_points(text, text[], interval, interval, boolean, text[], timestamptz[], timestamptz[], jsonb),
+    sentinel_internal.seasonal_shapes(text, text[], interval, boolean, text[], timestamptz[], timestamptz[], jsonb),
+    sentinel_internal.seasonal_levels(text, text[], interval, boolean, text[], timestamptz[], timestamptz[], jsonb),
+    sentinel_internal.seasonal_days(text, text[], interval, boolean, text[], timestamptz[], timestamptz[], jsonb),
+    sentinel_internal.seasonal_points(text, text[], interval, boolean, text[], timestamptz[], timestamptz[], jsonb)
 to sentinel_reader, sentinel_app;
 -- Alert evaluation writes alerts (it runs with the caller's rights): the application role runs
 -- it, the reader reads the alert views only.
 revoke execute on function sentinel.evaluate_alerts() from public, sentinel_reader;
 grant execute on function
-    sentinel_internal.monitor_verdicts(text, text, text[], interval, double precision, double precision, double precision, text, jsonb, text[], timestamptz),
-    sentinel_internal.monitor_runs(text, text, text[], interval, double precision, double precision, double precision, text, jsonb, text[], timestamptz),
+    sentinel_internal.monitor_verdicts(text, text, text[], interval, double precision, double precision, double precision, text, jsonb, text[], timestamptz, jsonb),
+    sentinel_internal.monitor_runs(text, text, text[], interval, double precision, double precision, double precision, text, jsonb, text[], timestamptz, jsonb),
     sentinel_internal.default_shape_runs(double precision, double precision, double precision, text, jsonb, text[], timestamptz),
-    sentinel_internal.root_causes(text, text, text, timestamptz, timestamptz, double precision),
+    sentinel_internal.root_causes(text, text, text, timestamptz, timestamptz, double precision, jsonb),
     sentinel_internal.update_alerts(bigint, sentinel_internal.alert_run[]),
     sentinel_internal.open_alerts(bigint, sentinel_internal.alert_run[]),
     sentinel_internal.evaluate_monitor(bigint, text[], timestamptz)
