@@ -29,17 +29,38 @@ MonitorName = Annotated[
 FILTER_VALUES_MAX = 100
 T = TypeVar("T")
 FilterValues = Annotated[list[T], Field(min_length=1, max_length=FILTER_VALUES_MAX)]
+# Tags are matched exactly as the records carry them (no trimming); the bounds are AWS's
+# (keys up to 128 characters, values up to 256, which may be empty, 50 tags per resource).
+TAG_KEY_MAX = 128
+TAG_VALUE_MAX = 256
+TAG_KEYS_MAX = 50
+TagKey = Annotated[
+    str, StringConstraints(min_length=1, max_length=TAG_KEY_MAX, pattern=r"^[^\x00]*$")
+]
+TagValue = Annotated[str, StringConstraints(max_length=TAG_VALUE_MAX, pattern=r"^[^\x00]*$")]
 
 
 class MonitorFilter(BaseModel):
     """Which series a monitor watches: each listed column keeps only the values given. A
-    column outside group_by also splits the series by that column."""
+    column outside group_by also splits the series by that column. tags narrows the records
+    the series are summed from (every key, one of its values); it splits no series."""
 
     model_config = ConfigDict(extra="forbid")
 
     service: FilterValues[ServiceName] | None = None
     account_id: FilterValues[AccountId] | None = None
     region: FilterValues[RegionName] | None = None
+    tags: (
+        Annotated[
+            dict[TagKey, FilterValues[TagValue]],
+            Field(min_length=1, max_length=TAG_KEYS_MAX),
+        ]
+        | None
+    ) = Field(
+        None,
+        description="Only the records whose tags hold, for every key, one of the values listed",
+        examples=[{"team": ["data", "web"], "env": ["prod"]}],
+    )
 
 
 class MonitorIn(BaseModel):
@@ -90,7 +111,7 @@ class Monitor(BaseModel):
     min_impact: float | None
     min_pct: float | None
     direction: str
-    filter: dict[str, list[str]]
+    filter: dict[str, list[str] | dict[str, list[str]]]
     enabled: bool
     created_at: datetime
     updated_at: datetime

@@ -141,6 +141,13 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
             metavar="VALUE",
             help=f"watch only this {column.replace('-', ' ')} (repeat for several)",
         )
+    create.add_argument(
+        "--tag",
+        action="append",
+        metavar="KEY=VALUE",
+        help="only the records tagged so (repeat: values of one key are alternatives, "
+        "different keys must all match)",
+    )
     create.add_argument("--disabled", action="store_true", help="store it without evaluating it")
     delete = monitor_commands.add_parser("delete", help="delete a monitor with its alerts")
     delete.add_argument("id", type=_id)
@@ -245,6 +252,8 @@ def _monitor(args: argparse.Namespace) -> MonitorIn:
         for field in ("service", "account_id", "region")
         if getattr(args, field)
     }
+    if args.tag:
+        scope["tags"] = _tags(args.tag)
     if scope:
         body["filter"] = scope
     if args.disabled:
@@ -255,6 +264,17 @@ def _monitor(args: argparse.Namespace) -> MonitorIn:
         raise UsageError(_describe(exc)) from None
 
 
+def _tags(pairs: list[str]) -> dict[str, list[str]]:
+    """--tag team=data --tag team=web --tag env=prod: {"team": ["data", "web"], "env": ["prod"]}."""
+    tags: dict[str, list[str]] = {}
+    for pair in pairs:
+        key, equals, value = pair.partition("=")
+        if not equals:
+            raise UsageError(f"--tag: expected KEY=VALUE, not {pair!r}")
+        tags.setdefault(key, []).append(value)
+    return tags
+
+
 def _describe(exc: ValidationError) -> str:
     """`--threshold: Input should be greater than or equal to 0`: pydantic's message (the
     API's), under the option's name."""
@@ -263,6 +283,8 @@ def _describe(exc: ValidationError) -> str:
         loc = [str(part) for part in error["loc"] if not isinstance(part, int)]
         field = loc[-1] if loc else ""
         option = field.upper() if field in ("name", "verdict") else "--" + field.replace("_", "-")
+        if loc[:2] == ["filter", "tags"]:
+            field, option = "tags", "--tag" + (f" {loc[2]}" if len(loc) > 2 else "")
         message = error["msg"].removeprefix("Value error, ").removeprefix(f"{field}: ")
         problems.append(f"{option}: {message}" if field else message)
     return "; ".join(problems)
@@ -461,7 +483,13 @@ async def _monitors(url: str, args: argparse.Namespace, console: Console, errors
 
 
 def _scope(monitor: Monitor) -> str:
-    return " ".join(f"{column}={','.join(values)}" for column, values in monitor.filter.items())
+    parts = []
+    for column, values in monitor.filter.items():
+        if isinstance(values, dict):
+            parts += [f"tag:{key}={','.join(listed)}" for key, listed in values.items()]
+        else:
+            parts.append(f"{column}={','.join(values)}")
+    return " ".join(parts)
 
 
 def _describe_monitor(monitor: Monitor) -> str:
