@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import psycopg
+from psycopg.types.json import Jsonb
 
 START = datetime(2026, 9, 1, tzinfo=UTC)
 ACCOUNTS = ("111111111111", "222222222222")
@@ -99,3 +100,15 @@ def regular_history(database_url: str) -> Iterator[psycopg.Connection]:
         assert evaluate(conn) == 0  # regular history raises nothing
         yield conn
         reset(conn)
+
+
+def store_tagged(conn: psycopg.Connection, rows: list, tags: dict[str, str]) -> None:
+    """As store, every record carrying these tags."""
+    with conn.cursor() as cur:
+        cur.executemany(
+            "insert into sentinel_data.billing_record"
+            " (service, cost, timestamp, region, account_id, tags)"
+            " values (%s, %s, %s, %s, %s, %s)",
+            [(*row, Jsonb(tags)) for row in rows],
+        )
+    conn.commit()

@@ -9,6 +9,7 @@ from random import Random
 import psycopg
 import pytest
 from litestar.testing import TestClient
+from psycopg.types.json import Jsonb
 
 from sentinel.app import create_app
 from sentinel.seed import generate_records
@@ -25,6 +26,7 @@ from tests.integration.alert_data import (
     regular_records,
     reset,
     store,
+    store_tagged,
 )
 
 
@@ -158,6 +160,124 @@ def test_the_filter_and_direction_of_a_monitor(conn):
     assert found[0][2] < 0
 
 
+DATA_TEAM = {"team": "data"}
+
+
+def tag_team_history(conn) -> None:
+    """EC2's records of the first account carry team=data (half of EC2), with a monitor of
+    the records tagged team data or web."""
+    conn.execute(
+        "update sentinel_data.billing_record set tags = %s where service = 'EC2'"
+        " and account_id = %s",
+        (Jsonb(DATA_TEAM), ACCOUNTS[0]),
+    )
+    conn.execute(
+        "insert into sentinel_data.monitor (name, filter)"
+        ' values (\'data team\', \'{"tags": {"team": ["data", "web"]}}\')'
+    )
+    conn.commit()
+    assert evaluate(conn) == 0
+
+
+def store_hour_with_team(conn, n: int) -> float:
+    """The regular records of hour n, EC2's first account tagged team=data; returns the cost
+    of the tagged ones."""
+    rows = regular_records("EC2", range(n, n + 1)) + regular_records("S3", range(n, n + 1))
+    tagged = [row for row in rows if row[0] == "EC2" and row[4] == ACCOUNTS[0]]
+    store(conn, [row for row in rows if row not in tagged])
+    store_tagged(conn, tagged, DATA_TEAM)
+    return sum(row[1] for row in tagged)
+
+
+def alerts_of(conn, monitor: str) -> list[dict]:
+    with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
+        cur.execute(
+            "select service, actual, expected, total_impact, root_causes from sentinel.alerts"
+            " where monitor_name = %s order by id",
+            (monitor,),
+        )
+        return cur.fetchall()
+
+
+def test_a_tags_filter_alerts_on_the_tagged_records_only(conn):
+    tag_team_history(conn)
+    tagged_cost = store_hour_with_team(conn, HISTORY)
+    # A spike tagged team=web (one of the values listed), in the second account.
+    store_tagged(conn, extra("EC2", range(HISTORY, HISTORY + 1), 20.0), {"team": "web"})
+    evaluate(conn)
+    [alert] = alerts_of(conn, "data team")
+    assert alert["service"] == "EC2"
+    # Its figures are those of the tagged records: half of EC2 plus the spike.
+    assert alert["actual"] == pytest.approx(tagged_cost + 20.0, abs=1e-9)
+    assert alert["expected"] == pytest.approx(tagged_cost, rel=0.05)
+    assert 19 < alert["total_impact"] < 21
+    causes = {(c["dimension"], c["value"]): c for c in alert["root_causes"]}
+    # Root causes count only the tagged records: the second account's slice is the spike alone.
+    assert causes[("account_id", ACCOUNTS[1])]["actual"] == 20.0
+    assert causes[("tag:team", "web")]["actual"] == 20.0
+    assert causes[("tag:team", "data")]["actual"] == pytest.approx(tagged_cost, abs=0.01)
+    # The monitor of all records sees the whole of EC2.
+    [whole] = alerts_of(conn, "all services")
+    ec2_cost = sum(row[1] for row in regular_records("EC2", range(HISTORY, HISTORY + 1)))
+    assert whole["actual"] == pytest.approx(ec2_cost + 20.0, abs=1e-9)
+    assert whole["actual"] > alert["actual"] + 3
+
+
+def test_a_tags_filter_ignores_a_spike_of_records_without_the_tag(conn):
+    tag_team_history(conn)
+    store_hour_with_team(conn, HISTORY)
+    store(conn, extra("EC2", range(HISTORY, HISTORY + 1), 20.0))  # no tags
+    store_tagged(
+        conn, extra("EC2", range(HISTORY, HISTORY + 1), 20.0), {"team": "ops", "env": "prod"}
+    )
+    evaluate(conn)
+    assert alerts_of(conn, "data team") == []
+    assert [alert["service"] for alert in alerts_of(conn, "all services")] == ["EC2"]
+
+
+def test_tags_match_every_key_with_one_of_its_values(conn):
+    cases = [
+        ('{"team": "data", "env": "prod"}', '{"team": ["data", "web"], "env": ["prod"]}', True),
+        (
+            '{"team": "web", "env": "prod", "x": "y"}',
+            '{"team": ["data", "web"], "env": ["prod"]}',
+            True,
+        ),
+        ('{"team": "data", "env": "dev"}', '{"team": ["data", "web"], "env": ["prod"]}', False),
+        ('{"team": "data"}', '{"team": ["data"], "env": ["prod"]}', False),
+        (None, '{"team": ["data"]}', False),
+        ('{"team": ""}', '{"team": [""]}', True),
+    ]
+    for tags, wanted, expected in cases:
+        found = conn.execute("select sentinel.tags_match(%s::jsonb, %s::jsonb)", (tags, wanted))
+        assert found.fetchone()[0] is expected, (tags, wanted)
+
+
+@pytest.mark.parametrize(
+    ("method", "granularity", "window"),
+    [
+        ("trailing", "hour", "3 days"),
+        ("robust", "hour", "2 days"),
+        ("seasonal", "day", "21 days"),
+        ("seasonal", "hour", "21 days"),
+        ("trailing", "record", "1 day"),
+    ],
+)
+def test_tags_that_every_record_matches_give_the_verdicts_of_no_tags(
+    conn, method, granularity, window
+):
+    """The tagged points are summed from the records as the rollups sum them: a filter with no
+    key (every record matches) scores every bucket as the call without tags does."""
+    query = (
+        "select service, bucket, cost, baseline_count, expected, spread, score, anomaly"
+        " from sentinel.detect(%s, %s, '{service}', %s::interval, tags => %s::jsonb)"
+    )
+    plain = conn.execute(query, (method, granularity, window, None)).fetchall()
+    every = conn.execute(query, (method, granularity, window, "{}")).fetchall()
+    assert len(plain) > 20
+    assert sorted(plain, key=repr) == sorted(every, key=repr)
+
+
 def test_feedback_no_closes_the_alert_and_keeps_its_series_quiet(conn):
     store(conn, regular_records("EC2", range(HISTORY, HISTORY + 2)))
     store(conn, extra("EC2", range(HISTORY, HISTORY + 1), 20.0))
@@ -279,6 +399,27 @@ def _spike(conn):
     store(conn, regular_records("EC2", range(HISTORY, HISTORY + 1)))
     store(conn, extra("EC2", range(HISTORY, HISTORY + 1), 20.0))
     evaluate(conn)
+
+
+def test_a_monitor_tags_filter_over_http(api):
+    tags = {"team": ["data", "web"], "env": ["prod"]}
+    created = api.post("/api/v1/monitors", json={"name": "tagged", "filter": {"tags": tags}})
+    assert created.status_code == 201, created.text
+    assert created.json()["filter"] == {"tags": tags}
+    assert api.get(f"/api/v1/monitors/{created.json()['id']}").json()["filter"] == {"tags": tags}
+    for tags, field in [
+        ({"team": []}, "filter.tags.team"),
+        ({"team": "data"}, "filter.tags.team"),
+        ({"team": ["a\u0000b"]}, "filter.tags.team[0]"),
+        ({"team": ["v" * 257]}, "filter.tags.team[0]"),
+        ({"k" * 129: ["v"]}, "filter.tags"),
+        ({}, "filter.tags"),
+        ({f"k{n}": ["v"] for n in range(51)}, "filter.tags"),
+    ]:
+        bad = problem_of(
+            api.post("/api/v1/monitors", json={"name": "t", "filter": {"tags": tags}}), 422
+        )
+        assert bad["errors"][0]["field"].startswith(field), (tags, bad)
 
 
 def test_alerts_over_http_list_one_feedback_and_stats(api, conn):
