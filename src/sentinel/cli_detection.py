@@ -284,7 +284,8 @@ def _describe(exc: ValidationError) -> str:
         field = loc[-1] if loc else ""
         option = field.upper() if field in ("name", "verdict") else "--" + field.replace("_", "-")
         if loc[:2] == ["filter", "tags"]:
-            field, option = "tags", "--tag" + (f" {loc[2]}" if len(loc) > 2 else "")
+            key = loc[2] if len(loc) > 2 else ""
+            field, option = "tags", "--tag" + (f" {key}" if key else "")
         message = error["msg"].removeprefix("Value error, ").removeprefix(f"{field}: ")
         problems.append(f"{option}: {message}" if field else message)
     return "; ".join(problems)

@@ -141,6 +141,22 @@ def test_monitors_create_list_delete(env, conn, capsys) -> None:
     assert capsys.readouterr().err.strip() == f"no monitor {monitor_id}"
 
 
+def test_monitors_create_with_tags(env, conn, capsys) -> None:
+    argv = ["monitors", "create", "data team", "--tag", "team=data", "--tag", "team=web"]
+    assert main([*argv, "--tag", "env=prod"]) == 0
+    assert "tag:env=prod tag:team=data,web" in capsys.readouterr().out
+    assert rows_of(conn, "select filter from sentinel_data.monitor where name = 'data team'") == [
+        ({"tags": {"team": ["data", "web"], "env": ["prod"]}},)
+    ]
+    assert main(["monitors", "list"]) == 0
+    listed = {row["name"]: row for row in tsv(capsys.readouterr().out)}
+    assert listed["data team"]["filter"] == "tag:env=prod tag:team=data,web"
+    assert main(["monitors", "create", "bad", "--tag", "team"]) == 2
+    assert capsys.readouterr().err.strip() == "error: --tag: expected KEY=VALUE, not 'team'"
+    assert main(["monitors", "create", "bad", "--tag", "=data"]) == 2
+    assert capsys.readouterr().err.startswith("error: --tag: String should have at least 1")
+
+
 @pytest.mark.parametrize(
     ("options", "body", "message"),
     [
