@@ -1,5 +1,6 @@
 -- Why: the points every detector scores, from one function, so that all methods judge the same
 -- series: single records, or the summed usage per series per hour or day (from the rollups).
+
 -- Whether a record's tags match a tag filter {key: [value, ...]}: every key of the filter is a
 -- tag of the record with one of the values listed (keys AND, values OR). A record without tags
 -- (null) matches no filter with a key.
@@ -29,8 +30,9 @@ comment on function sentinel.tags_match(jsonb, jsonb) is
 -- {service, account_id, region}; a fixed branch per granularity, chosen by one-time filters.
 -- tags (a monitor's filter.tags, {key: [value, ...]}) keeps only the records whose tags match
 -- (sentinel.tags_match); the rollups carry no tags, so those points are summed from the
--- records themselves. Null (the default) is every record: the planner folds the tagged branch
--- away and the other branches are those of a call without it.
+-- records themselves. Null (the default) is every record: the planner folds the tagged
+-- branch's scan to an empty one-time filter (as for the other granularities' branches), and
+-- the other branches are those of a call without tags.
 create function sentinel.cost_points(granularity text, group_by text[], tags jsonb default null)
 returns table (
     record_id bigint,
