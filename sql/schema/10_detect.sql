@@ -195,7 +195,7 @@ as $$
 $$;
 
 comment on function sentinel.detect(text, text, text[], interval, double precision, double precision, double precision, text, jsonb) is
-    'Every cost point scored by a causal detector (method trailing|robust|seasonal). select service, bucket, cost, expected, score from sentinel.detect(''trailing'', ''hour'', ''{service}'', ''7 days'', 3.0) where anomaly';
+    'Every cost point scored by a causal detector (method trailing|robust|seasonal). select service, bucket, cost, expected, score from sentinel.detect(''trailing'', ''hour'', ''{service}'', ''7 days'', 3.0) where anomaly; tags => ''{"team": ["data", "web"]}'' scores only the records so tagged (computed from the records, not the rollups or the stored baselines).';
 
 -- Consecutive flagged points of one series form one event: a lasting change alerts once. An
 -- event is ongoing only when it reaches its series' newest point and that point is the newest
