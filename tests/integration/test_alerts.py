@@ -247,6 +247,12 @@ def test_tags_match_every_key_with_one_of_its_values(conn):
         ('{"team": "data"}', '{"team": ["data"], "env": ["prod"]}', False),
         (None, '{"team": ["data"]}', False),
         ('{"team": ""}', '{"team": [""]}', True),
+        # Quotes, backslashes, control and other characters are values like any other.
+        ('{"a\\"b": "x\\\\y\\n"}', '{"a\\"b": ["x\\\\y\\n"]}', True),
+        ('{"a\\"b": "x\\\\y"}', '{"a\\"b": ["x\\\\y\\n"]}', False),
+        ('{"équipe": "données $ @"}', '{"équipe": ["données $ @"]}', True),
+        ('{"team": "data"}', '{"team": ["data) || (true"]}', False),
+        (None, "{}", True),
     ]
     for tags, wanted, expected in cases:
         found = conn.execute("select sentinel.tags_match(%s::jsonb, %s::jsonb)", (tags, wanted))
