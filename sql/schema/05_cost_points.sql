@@ -138,6 +138,9 @@ comment on function sentinel.cost_points(text, text[], jsonb) is
 -- run the very same stages (06_trailing.sql, 08_seasonal.sql):
 --   * first_hours null: every point of cost_points, or with only_stale the points of the
 --     services whose stored baselines are stale (sentinel.stale_baselines); all are targets;
+--     services, when given, keeps the series of those services (a series without a service
+--     too), at the source, where the stages' windows and shared residuals cannot take a filter
+--     on their results down;
 --   * spans of hours (granularity hour, group_by service: the refresh): for each services[i],
 --     the hours from first_hours[i] - reach to last_hours[i]; those from first_hours[i] on are
 --     targets, and the earlier ones bring their stored seasonal values, which stand in for
@@ -187,6 +190,11 @@ as $$
         null::double precision as stored_expected
     from sentinel.cost_points(scoped_points.granularity, scoped_points.group_by, scoped_points.tags) as point
     where scoped_points.first_hours is null
+        and (
+            scoped_points.services is null
+            or point.service is null
+            or point.service = any (scoped_points.services)
+        )
         and (
             not scoped_points.only_stale
             or (

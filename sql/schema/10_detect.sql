@@ -17,7 +17,11 @@ create function sentinel.detect(
     -- up, down or both; null: the original rule (|score|, min_impact and min_pct above expected).
     direction text default null,
     -- {key: [value, ...]}: only the records whose tags match (sentinel.tags_match); null: all.
-    tags jsonb default null
+    tags jsonb default null,
+    -- Only the series of these services (and those without a service); null: all. Computed at
+    -- the source for tagged points, which no stored baseline holds, so that a monitor of a tag
+    -- evaluates the services new data touched rather than every series.
+    services text[] default null
 )
 returns table (
     record_id bigint,
@@ -74,7 +78,7 @@ as $$
             coalesce(detect.baseline, sentinel.default_window(detect.method)),
             coalesce(detect.baseline, sentinel.default_window(detect.method)),
             false,
-            null,
+            detect.services,
             null,
             null,
             detect.tags
@@ -127,7 +131,7 @@ as $$
             detect.group_by,
             coalesce(detect.baseline, sentinel.default_window(detect.method)),
             false,
-            null,
+            detect.services,
             null,
             null,
             detect.tags
@@ -146,6 +150,9 @@ as $$
             baselines.expected,
             sentinel.verdict_spread(baselines.spread, baselines.expected) as spread
         from baselines
+        where detect.services is null
+            or baselines.service is null
+            or baselines.service = any (detect.services)
     )
     select
         scored.record_id,
@@ -194,7 +201,7 @@ as $$
     from scored
 $$;
 
-comment on function sentinel.detect(text, text, text[], interval, double precision, double precision, double precision, text, jsonb) is
+comment on function sentinel.detect(text, text, text[], interval, double precision, double precision, double precision, text, jsonb, text[]) is
     'Every cost point scored by a causal detector (method trailing|robust|seasonal). select service, bucket, cost, expected, score from sentinel.detect(''trailing'', ''hour'', ''{service}'', ''7 days'', 3.0) where anomaly; tags => ''{"team": ["data", "web"]}'' scores only the records so tagged (computed from the records, not the rollups or the stored baselines).';
 
 -- Consecutive flagged points of one series form one event: a lasting change alerts once. An

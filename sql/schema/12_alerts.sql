@@ -162,7 +162,9 @@ as $$
         monitor_verdicts.min_impact,
         monitor_verdicts.min_pct,
         monitor_verdicts.direction,
-        monitor_verdicts.tags
+        monitor_verdicts.tags,
+        -- Tagged points are computed from the records: only those of the services given.
+        case when monitor_verdicts.tags is not null then monitor_verdicts.services end
     ) as verdict
     where verdict.bucket >= monitor_verdicts.since
         and (verdict.service is null or verdict.service = any (monitor_verdicts.services))

@@ -282,6 +282,13 @@ def test_tags_that_every_record_matches_give_the_verdicts_of_no_tags(
     every = conn.execute(query, (method, granularity, window, "{}")).fetchall()
     assert len(plain) > 20
     assert sorted(plain, key=repr) == sorted(every, key=repr)
+    # services narrows the tagged points at their source: the same verdicts for those services.
+    narrowed = conn.execute(
+        query.replace("tags => %s::jsonb", "tags => %s::jsonb, services => '{S3}'"),
+        (method, granularity, window, "{}"),
+    ).fetchall()
+    assert sorted(narrowed, key=repr) == sorted((r for r in plain if r[0] == "S3"), key=repr)
+    assert narrowed
 
 
 def test_feedback_no_closes_the_alert_and_keeps_its_series_quiet(conn):
