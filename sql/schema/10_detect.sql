@@ -1,6 +1,129 @@
 -- Why: one entry point for every causal detector (sentinel.detect) and its events, so that the
 -- API, the views and psql users get the same verdicts from the same parameters.
 
+-- Each point with its method's baseline (count, expected, spread): the one branch of the
+-- method chosen, by one-time filters once its arguments are constants (then the planner keeps
+-- that branch alone, and the stored baselines' fast paths inside it). baseline is the window,
+-- resolved by the caller.
+create function sentinel_internal.method_baselines(
+    method text,
+    granularity text,
+    group_by text[],
+    baseline interval,
+    tags jsonb,
+    services text[]
+)
+returns table (
+    record_id bigint,
+    service text,
+    account_id text,
+    region text,
+    bucket timestamptz,
+    cost double precision,
+    baseline_count bigint,
+    expected double precision,
+    spread double precision
+)
+language sql
+stable
+as $$
+    select
+        trailing_scores.record_id,
+        trailing_scores.service,
+        trailing_scores.account_id,
+        trailing_scores.region,
+        trailing_scores.bucket,
+        trailing_scores.cost,
+        trailing_scores.baseline_count,
+        trailing_scores.expected,
+        trailing_scores.spread
+    from sentinel.trailing_baseline(method_baselines.granularity, method_baselines.group_by, 
+        method_baselines.baseline
+    ) as trailing_scores
+    where method_baselines.method = 'trailing' and method_baselines.tags is null
+    union all
+    -- Tagged points are computed in full from the stages: the stored baselines of the
+    -- default calls are those of all records.
+    select
+        tagged_trailing.record_id,
+        tagged_trailing.service,
+        tagged_trailing.account_id,
+        tagged_trailing.region,
+        tagged_trailing.bucket,
+        tagged_trailing.cost,
+        tagged_trailing.baseline_count,
+        tagged_trailing.expected,
+        tagged_trailing.spread
+    from sentinel_internal.trailing_points(
+        method_baselines.granularity,
+        method_baselines.group_by,
+        method_baselines.baseline,
+        method_baselines.baseline,
+        false,
+        method_baselines.services,
+        null,
+        null,
+        method_baselines.tags
+    ) as tagged_trailing
+    where method_baselines.method = 'trailing' and method_baselines.tags is not null
+    union all
+    select
+        robust.record_id,
+        robust.service,
+        robust.account_id,
+        robust.region,
+        robust.bucket,
+        robust.cost,
+        robust.baseline_count,
+        robust.expected,
+        robust.spread
+    from sentinel.robust_baseline(method_baselines.granularity, method_baselines.group_by, 
+        method_baselines.baseline,
+        method_baselines.tags
+    ) as robust
+    where method_baselines.method = 'robust'
+    union all
+    select
+        seasonal.record_id,
+        seasonal.service,
+        seasonal.account_id,
+        seasonal.region,
+        seasonal.bucket,
+        seasonal.cost,
+        seasonal.baseline_count,
+        seasonal.expected,
+        seasonal.spread
+    from sentinel.seasonal_baseline(method_baselines.granularity, method_baselines.group_by, 
+        method_baselines.baseline
+    ) as seasonal
+    where method_baselines.method = 'seasonal' and method_baselines.tags is null
+    union all
+    select
+        tagged_seasonal.record_id,
+        tagged_seasonal.service,
+        tagged_seasonal.account_id,
+        tagged_seasonal.region,
+        tagged_seasonal.bucket,
+        tagged_seasonal.cost,
+        tagged_seasonal.baseline_count,
+        tagged_seasonal.expected,
+        tagged_seasonal.spread
+    from sentinel_internal.seasonal_points(
+        method_baselines.granularity,
+        method_baselines.group_by,
+        method_baselines.baseline,
+        false,
+        method_baselines.services,
+        null,
+        null,
+        method_baselines.tags
+    ) as tagged_seasonal
+    where method_baselines.method = 'seasonal' and method_baselines.tags is not null
+$$;
+
+comment on function sentinel_internal.method_baselines(text, text, text[], interval, jsonb, text[]) is
+    'The baseline of each point for one method (the detectors'' stage behind sentinel.detect): count, expected and spread; tags and services as in sentinel.detect.';
+
 -- Every point of every series with its verdict. A point is an anomaly when it is strictly more
 -- than threshold spreads from expected in the chosen direction, it has at least the method's
 -- min_history baseline points, and, when given, its impact is at least min_impact dollars and
@@ -46,97 +169,23 @@ stable
 as $$
     with baselines as (
         select
-            trailing_scores.record_id,
-            trailing_scores.service,
-            trailing_scores.account_id,
-            trailing_scores.region,
-            trailing_scores.bucket,
-            trailing_scores.cost,
-            trailing_scores.baseline_count,
-            trailing_scores.expected,
-            trailing_scores.spread
-        from sentinel.trailing_baseline(detect.granularity, detect.group_by, 
-            coalesce(detect.baseline, sentinel.default_window(detect.method))
-        ) as trailing_scores
-        where detect.method = 'trailing' and detect.tags is null
-        union all
-        -- Tagged points are computed in full from the stages: the stored baselines of the
-        -- default calls are those of all records.
-        select
-            tagged_trailing.record_id,
-            tagged_trailing.service,
-            tagged_trailing.account_id,
-            tagged_trailing.region,
-            tagged_trailing.bucket,
-            tagged_trailing.cost,
-            tagged_trailing.baseline_count,
-            tagged_trailing.expected,
-            tagged_trailing.spread
-        from sentinel_internal.trailing_points(
+            baseline.record_id,
+            baseline.service,
+            baseline.account_id,
+            baseline.region,
+            baseline.bucket,
+            baseline.cost,
+            baseline.baseline_count,
+            baseline.expected,
+            baseline.spread
+        from sentinel_internal.method_baselines(
+            detect.method,
             detect.granularity,
             detect.group_by,
             coalesce(detect.baseline, sentinel.default_window(detect.method)),
-            coalesce(detect.baseline, sentinel.default_window(detect.method)),
-            false,
-            detect.services,
-            null,
-            null,
-            detect.tags
-        ) as tagged_trailing
-        where detect.method = 'trailing' and detect.tags is not null
-        union all
-        select
-            robust.record_id,
-            robust.service,
-            robust.account_id,
-            robust.region,
-            robust.bucket,
-            robust.cost,
-            robust.baseline_count,
-            robust.expected,
-            robust.spread
-        from sentinel.robust_baseline(detect.granularity, detect.group_by, 
-            coalesce(detect.baseline, sentinel.default_window(detect.method)),
-            detect.tags
-        ) as robust
-        where detect.method = 'robust'
-        union all
-        select
-            seasonal.record_id,
-            seasonal.service,
-            seasonal.account_id,
-            seasonal.region,
-            seasonal.bucket,
-            seasonal.cost,
-            seasonal.baseline_count,
-            seasonal.expected,
-            seasonal.spread
-        from sentinel.seasonal_baseline(detect.granularity, detect.group_by, 
-            coalesce(detect.baseline, sentinel.default_window(detect.method))
-        ) as seasonal
-        where detect.method = 'seasonal' and detect.tags is null
-        union all
-        select
-            tagged_seasonal.record_id,
-            tagged_seasonal.service,
-            tagged_seasonal.account_id,
-            tagged_seasonal.region,
-            tagged_seasonal.bucket,
-            tagged_seasonal.cost,
-            tagged_seasonal.baseline_count,
-            tagged_seasonal.expected,
-            tagged_seasonal.spread
-        from sentinel_internal.seasonal_points(
-            detect.granularity,
-            detect.group_by,
-            coalesce(detect.baseline, sentinel.default_window(detect.method)),
-            false,
-            detect.services,
-            null,
-            null,
-            detect.tags
-        ) as tagged_seasonal
-        where detect.method = 'seasonal' and detect.tags is not null
+            detect.tags,
+            detect.services
+        ) as baseline
     ),
     scored as (
         select

@@ -249,7 +249,7 @@ def test_seasonal_call_plans_as_one_inlined_query(empty_db, role, granularity, g
             (granularity, group_by),
         )
     )
-    stage = r"detect|\w*_baseline|seasonal_\w+|trailing_\w+|scoped_points|cost_points"
+    stage = r"detect|\w*_baselines?|seasonal_\w+|trailing_\w+|scoped_points|cost_points"
     stages = re.findall(rf"Function Scan on ({stage})", plan)
     assert stages == [], plan
 
