@@ -26,7 +26,8 @@ share of windows found), so a detector that keeps flagging after an event pays f
 Peers (bench/peers.py) run causally in Python on the same series and labels, each hour judged
 only from earlier data: rolling z-score and rolling MAD always; MSTL and Prophet when the `eval`
 extra is installed (otherwise skipped, saying so). MSTL and Prophet refit daily and are slow
-(about 8 s and 7 s per 70-day series here, 10 min each for all 72 generated series), so by
+(about 8 s and 7 s per 70-day series here, 10 min each for the 72 generated
+series), so by
 default they run on the series of one seed per generated family (--slow-seeds 7, "all" for
 every seed) and on no real data set unless --slow-real is given; their rows say which series
 they cover.
