@@ -265,6 +265,21 @@ def score_buckets(
     return precision, recall, f1, false_buckets
 
 
+def buckets(one: Series, bucket: timedelta) -> tuple[list[datetime], list[float]]:
+    """The series summed per bucket, as Sentinel's detectors see it (NAB is every 5 minutes).
+
+    Buckets without a record are left out, as in the database, so a peer's "7 days" is 168
+    buckets of data.
+    """
+    sums: dict[datetime, float] = {}
+    epoch = datetime(2000, 1, 1, tzinfo=UTC)
+    for t, v in zip(one.times, one.values, strict=True):
+        start = epoch + (t - epoch) // bucket * bucket
+        sums[start] = sums.get(start, 0.0) + v
+    times = sorted(sums)
+    return times, [sums[t] for t in times]
+
+
 # ---------------------------------------------------------------------------- database
 
 
@@ -326,10 +341,10 @@ def evaluate(
                     subset = [s for s in data if s.name.split("-")[2] in seeds]
                     label += f" [seeds {options.slow_seeds}: {len(subset)} series]"
             started = time.perf_counter()
-            flags = {
-                one.name: list(zip(one.times, detect(one.times, one.values), strict=True))
-                for one in subset
-            }
+            flags = {}
+            for one in subset:
+                times, values = buckets(one, bucket)
+                flags[one.name] = list(zip(times, detect(times, values), strict=True))
             elapsed = time.perf_counter() - started
             timings.append((label, len(subset), elapsed))
             rows.append((label, subset, flags))

@@ -63,3 +63,11 @@ def test_rolling_peers_need_a_full_window_and_judge_only_from_earlier_values() -
         later = values[:]
         later[199] = 100.0
         assert detect(later)[:199] == flags[:199]
+
+
+def test_peers_see_the_series_summed_per_hour() -> None:
+    from eval_detectors import buckets
+
+    times = [START + timedelta(minutes=5 * k) for k in range(24)]
+    one = Series("five-minutes", times, [1.0] * 24, [])
+    assert buckets(one, timedelta(hours=1)) == ([START, START + timedelta(hours=1)], [12.0, 12.0])
