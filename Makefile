@@ -6,7 +6,7 @@ DAYS ?= 30
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint fmt migrate seed psql anomalies bench bench-large eval chaos fuzz clean
+.PHONY: help install run test lint fmt migrate seed psql anomalies bench bench-large eval eval-peers chaos fuzz clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -59,7 +59,11 @@ bench-large: $(STAMP) ## /anomalies, original and recommended, at 10M records (t
 fuzz: $(STAMP) ## generated requests from the OpenAPI document against a real server; fails on any 5xx (schemathesis)
 	$(BIN)/python bench/fuzz_openapi.py
 
-eval: $(STAMP) ## score every detector on generated and labelled series (reads ../shared/data)
+eval: $(STAMP) ## score every detector and the peers that are installed on generated and labelled series (reads ../shared/data)
+	$(BIN)/python bench/eval_detectors.py
+
+eval-peers: $(STAMP) ## install the [eval] extra (pandas, statsmodels, prophet), then make eval with MSTL and Prophet as peers
+	$(BIN)/python -m pip install --quiet -e ".[dev,embedded,eval]"
 	$(BIN)/python bench/eval_detectors.py
 
 chaos: $(STAMP) ## faults under load: PostgreSQL restart, 10 s stop, kill -9 of the server; acknowledged vs stored (about 1 min)

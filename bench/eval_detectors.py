@@ -19,7 +19,21 @@ it overlaps none (precision, as in NAB); delay is the number of buckets from the
 the first flag in it. The original rule is scored at its best threshold per data set (every
 0.25 from 1 to 10, chosen in hindsight).
 
-    .venv/bin/python bench/eval_detectors.py [--only generated,nab,ms]
+A second scoring sits beside it, per flagged bucket: every flagged bucket outside a window is a
+false alarm (precision = flagged buckets inside windows / all flagged buckets; recall is still the
+share of windows found), so a detector that keeps flagging after an event pays for each bucket.
+
+Peers (bench/peers.py) run causally in Python on the same series and labels, each hour judged
+only from earlier data: rolling z-score and rolling MAD always; MSTL and Prophet when the `eval`
+extra is installed (otherwise skipped, saying so). MSTL and Prophet refit daily and are slow
+(about 8 s and 7 s per 70-day series here, 10 min each for the 72 generated
+series), so by
+default they run on the series of one seed per generated family (--slow-seeds 7, "all" for
+every seed) and on no real data set unless --slow-real is given; their rows say which series
+they cover.
+
+    .venv/bin/python bench/eval_detectors.py [--only generated,nab,ms] [--no-peers]
+        [--slow-seeds 7|all] [--slow-real] [--prefix sentinel_eval]
 """
 
 import argparse
@@ -29,12 +43,14 @@ import math
 import os
 import random
 import sys
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
 
+from peers import available as available_peers
 from scratch import scratch_database
 from sentinel.db import load_queries
 from sentinel.detection import METHODS
@@ -224,6 +240,46 @@ def score(
     return Score(precision, recall, f1, delay, first, alarms, windows)
 
 
+def score_buckets(
+    series: list[Series], flags: dict[str, list[tuple[datetime, bool]]]
+) -> tuple[float, float, float, int]:
+    """Per-bucket precision, window recall, F1 and the number of false buckets over all series.
+
+    Every flagged bucket inside a window is true, every flagged bucket outside all windows is a
+    false alarm; recall is the share of windows with at least one flagged bucket.
+    """
+    true_buckets = false_buckets = hits = windows = 0
+    for one in series:
+        flagged = [t for t, on in flags.get(one.name, []) if on]
+        windows += len(one.windows)
+        for t in flagged:
+            if any(start <= t < end for start, end in one.windows):
+                true_buckets += 1
+            else:
+                false_buckets += 1
+        hits += sum(any(start <= t < end for t in flagged) for start, end in one.windows)
+    total = true_buckets + false_buckets
+    precision = true_buckets / total if total else 0.0
+    recall = hits / windows if windows else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1, false_buckets
+
+
+def buckets(one: Series, bucket: timedelta) -> tuple[list[datetime], list[float]]:
+    """The series summed per bucket, as Sentinel's detectors see it (NAB is every 5 minutes).
+
+    Buckets without a record are left out, as in the database, so a peer's "7 days" is 168
+    buckets of data.
+    """
+    sums: dict[datetime, float] = {}
+    epoch = datetime(2000, 1, 1, tzinfo=UTC)
+    for t, v in zip(one.times, one.values, strict=True):
+        start = epoch + (t - epoch) // bucket * bucket
+        sums[start] = sums.get(start, 0.0) + v
+    times = sorted(sums)
+    return times, [sums[t] for t in times]
+
+
 # ---------------------------------------------------------------------------- database
 
 
@@ -233,6 +289,8 @@ def evaluate(
     title: str,
     data: list[Series],
     granularity: str,
+    options: argparse.Namespace,
+    real: bool = False,
 ) -> None:
     conn.execute(queries["eval_reset"])
     for one in data:
@@ -257,7 +315,7 @@ def evaluate(
         label = f"{method} ({window.days}d, {threshold:g})"
         if recommended:
             label += " recommended"
-        rows.append((label, score(data, flags, bucket)))
+        rows.append((label, data, flags))
     original = conn.execute(queries["eval_original"]).fetchall()
     best = None
     for threshold in ORIGINAL_THRESHOLDS:
@@ -265,24 +323,53 @@ def evaluate(
         for service, at, abs_z in original:
             flags.setdefault(service, []).append((at, abs_z is not None and abs_z > threshold))
         result = score(data, flags, bucket)
-        if best is None or result.f1 > best[1].f1:
-            best = (f"original z-score (best |z| > {threshold:g})", result)
+        if best is None or result.f1 > best[0].f1:
+            best = (result, (f"original z-score (best |z| > {threshold:g})", data, flags))
     assert best is not None
-    rows.append(best)
+    rows.append(best[1])
     conn.rollback()
+    timings = []
+    if not options.no_peers:
+        peers, _ = available_peers()
+        for label, detect in peers.items():
+            subset = data
+            if "Prophet" in label or "MSTL" in label:
+                if real and not options.slow_real:
+                    continue
+                if not real and options.slow_seeds != "all":
+                    seeds = set(options.slow_seeds.split(","))
+                    subset = [s for s in data if s.name.split("-")[2] in seeds]
+                    label += f" [seeds {options.slow_seeds}: {len(subset)} series]"
+            started = time.perf_counter()
+            flags = {}
+            for one in subset:
+                times, values = buckets(one, bucket)
+                flags[one.name] = list(zip(times, detect(times, values), strict=True))
+            elapsed = time.perf_counter() - started
+            timings.append((label, len(subset), elapsed))
+            rows.append((label, subset, flags))
     print(
         f"\n### {title} ({len(data)} series, "
         f"{sum(len(s.windows) for s in data)} windows, {granularity} buckets)\n"
     )
-    print("| method | precision | recall | F1 | mean delay (buckets) | in first bucket | alarms |")
-    print("|---|---|---|---|---|---|---|")
-    for name, result in rows:
+    print(
+        "| method | precision | recall | F1 | mean delay (buckets) | in first bucket | alarms "
+        "| per-bucket precision | per-bucket F1 | false buckets |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for name, subset, flags in rows:
+        result = score(subset, flags, bucket)
+        bucket_precision, _, bucket_f1, false_buckets = score_buckets(subset, flags)
         delay = "-" if result.delay is None else f"{result.delay:.2f}"
         first = "-" if result.first_bucket is None else f"{result.first_bucket:.0%}"
         print(
             f"| {name} | {result.precision:.2f} | {result.recall:.2f} | {result.f1:.2f} "
-            f"| {delay} | {first} | {result.alarms} |"
+            f"| {delay} | {first} | {result.alarms} "
+            f"| {bucket_precision:.2f} | {bucket_f1:.2f} | {false_buckets} |"
         )
+    for label, count, elapsed in timings:
+        print(f"\n{label}: {elapsed:.1f} s for {count} series", end="")
+    print()
     sys.stdout.flush()
 
 
@@ -291,20 +378,47 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--only", default="generated,nab,ms")
-    chosen = set(parser.parse_args().only.split(","))
+    parser.add_argument("--no-peers", action="store_true", help="score Sentinel's detectors only")
+    parser.add_argument(
+        "--slow-seeds", default="7", help="generated seeds MSTL and Prophet run on, or all"
+    )
+    parser.add_argument("--slow-real", action="store_true", help="MSTL and Prophet on NAB, MS")
+    parser.add_argument("--prefix", default="sentinel_eval", help="scratch database name prefix")
+    options = parser.parse_args()
+    chosen = set(options.only.split(","))
+    if not options.no_peers:
+        _, missing = available_peers()
+        if missing:
+            print(
+                f"peers skipped: {', '.join(missing)} not installed "
+                '(pip install -e ".[eval]" or make eval-peers)'
+            )
     queries = load_queries(HERE / "sql")
-    with scratch_database("sentinel_eval") as url, psycopg.connect(url) as conn:
+    with scratch_database(options.prefix) as url, psycopg.connect(url) as conn:
         if "generated" in chosen:
-            evaluate(conn, queries, "generated: spikes", generated("spikes", 0), "hour")
-            evaluate(conn, queries, "generated: surges", generated("surges", 0), "hour")
-            evaluate(conn, queries, "generated: level shifts", generated_shifts(0), "hour")
+            for title, data in (
+                ("generated: spikes", generated("spikes", 0)),
+                ("generated: surges", generated("surges", 0)),
+                ("generated: level shifts", generated_shifts(0)),
+            ):
+                evaluate(conn, queries, title, data, "hour", options)
         if not DATA.is_dir():
             print(f"\n{DATA} is missing: NAB and Microsoft data sets skipped.")
             return 0
         if "nab" in chosen:
-            evaluate(conn, queries, "NAB realAWSCloudwatch + realKnownCause", nab(), "hour")
+            evaluate(
+                conn,
+                queries,
+                "NAB realAWSCloudwatch + realKnownCause",
+                nab(),
+                "hour",
+                options,
+                True,
+            )
         if "ms" in chosen:
-            evaluate(conn, queries, "Microsoft cloud monitoring", microsoft(), "hour")
+            evaluate(
+                conn, queries, "Microsoft cloud monitoring", microsoft(), "hour", options, True
+            )
     return 0
 
 
