@@ -117,12 +117,12 @@ select
     stored.is_anomaly,
     stored.created_at,
     case
-        when scored.baseline_count >= (select sentinel.default_min_history('ingest'))
+        when scored.baseline_count >= (select sentinel.required_history('ingest', 'record', sentinel.default_window('ingest')))
             then round(((stored.cost::double precision - scored.expected) / scored.spread)::numeric, 3)::double precision
     end as z_score,
     scored.expected,
     coalesce(
-        scored.baseline_count >= (select sentinel.default_min_history('ingest'))
+        scored.baseline_count >= (select sentinel.required_history('ingest', 'record', sentinel.default_window('ingest')))
         and abs(stored.cost::double precision - scored.expected)
             > (select sentinel.default_threshold('ingest')) * scored.spread,
         false

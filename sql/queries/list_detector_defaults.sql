@@ -12,6 +12,10 @@ select
     end as "window",
     threshold,
     min_history,
+    history_share,
+    direction,
+    min_impact,
+    min_daily_pct,
     recommended
 from sentinel.detector_defaults
 order by detector

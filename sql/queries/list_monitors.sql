@@ -17,6 +17,7 @@ select
     threshold,
     min_impact,
     min_pct,
+    min_daily_pct,
     direction,
     filter,
     enabled,

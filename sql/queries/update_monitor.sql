@@ -2,7 +2,7 @@
 -- the new settings judge the data that arrives from now on. Nothing is returned when there is
 -- no such monitor; a taken name raises unique_violation.
 -- params: monitor_id, name, method, granularity, group_by text[], window interval, threshold,
---         min_impact, min_pct, direction, filter jsonb, enabled
+--         min_impact, min_pct, direction, filter jsonb, enabled, min_daily_pct
 -- row: (id)
 update sentinel_data.monitor
 set name = %(name)s::text,
@@ -13,6 +13,7 @@ set name = %(name)s::text,
     threshold = %(threshold)s::double precision,
     min_impact = %(min_impact)s::double precision,
     min_pct = %(min_pct)s::double precision,
+    min_daily_pct = %(min_daily_pct)s::double precision,
     direction = %(direction)s::text,
     filter = %(filter)s::jsonb,
     enabled = %(enabled)s::boolean,

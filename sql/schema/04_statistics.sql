@@ -16,6 +16,20 @@ $$;
 
 comment on function sentinel.verdict_spread(double precision, double precision) is
     'The spread a detector divides by: greatest(spread, 1 percent of |expected|, 0.01).';
+-- Shared by all methods, for materiality: a series' typical daily spend before a point is what
+-- its trailing window held (mean times count: the sum of the buckets present), per day of that
+-- window. Hours or days without records count as zero spend, as they cost nothing.
+create function sentinel.daily_spend(mean double precision, point_count bigint, baseline interval)
+returns double precision
+language sql
+immutable
+parallel safe
+as $$
+    select daily_spend.mean * daily_spend.point_count / (extract(epoch from daily_spend.baseline) / 86400)
+$$;
+
+comment on function sentinel.daily_spend(double precision, bigint, interval) is
+    'A series'' mean daily spend over a trailing window: mean * count of the window''s points / its length in days.';
 -- The spread of the median-based methods: 1.4826 * MAD, which makes the score comparable with
 -- a z-score on normal data. When more than half of the peers are equal (steady charges) the MAD
 -- is 0; then 1.2533 * the mean absolute deviation from the median takes its place (the usual

@@ -90,7 +90,9 @@ returns table (
     cost double precision,
     baseline_count bigint,
     expected double precision,
-    spread double precision
+    spread double precision,
+    -- The series' mean daily spend over the window (sentinel.daily_spend), for materiality.
+    daily_spend double precision
 )
 language sql
 stable
@@ -104,7 +106,9 @@ as $$
         computed.cost,
         computed.baseline_count,
         computed.expected,
-        computed.spread
+        computed.spread,
+        sentinel.daily_spend(computed.expected, computed.baseline_count, trailing_baseline.baseline)
+            as daily_spend
     from sentinel_internal.trailing_points(
         trailing_baseline.granularity,
         trailing_baseline.group_by,
@@ -128,7 +132,9 @@ as $$
         stored.cost::double precision as cost,
         stored.baseline_count,
         stored.baseline_mean as expected,
-        stored.baseline_stddev as spread
+        stored.baseline_stddev as spread,
+        sentinel.daily_spend(stored.baseline_mean, stored.baseline_count, trailing_baseline.baseline)
+            as daily_spend
     from sentinel.service_hourly_costs as stored
     where trailing_baseline.granularity = 'hour'
         and trailing_baseline.group_by = array['service']
@@ -137,4 +143,4 @@ as $$
 $$;
 
 comment on function sentinel.trailing_baseline(text, text[], interval) is
-    'Each cost point with the mean (expected) and population stddev (spread) of its series over the preceding window, current point excluded.';
+    'Each cost point with the mean (expected) and population stddev (spread) of its series over the preceding window, current point excluded, and its mean daily spend over that window.';

@@ -18,7 +18,9 @@ returns table (
     cost double precision,
     baseline_count bigint,
     expected double precision,
-    spread double precision
+    spread double precision,
+    -- The series' mean daily spend over the window, for materiality.
+    daily_spend double precision
 )
 language sql
 stable
@@ -31,7 +33,8 @@ as $$
             point.region,
             point.bucket,
             point.cost::double precision as cost,
-            array_agg(point.cost::double precision) over preceding_window as peers
+            array_agg(point.cost::double precision) over preceding_window as peers,
+            (sum(point.cost) over preceding_window)::double precision as window_spend
         from sentinel.cost_points(robust_baseline.granularity, robust_baseline.group_by, robust_baseline.tags) as point
         window preceding_window as (
             partition by point.service, point.account_id, point.region
@@ -48,7 +51,8 @@ as $$
         windowed.cost,
         coalesce(cardinality(windowed.peers), 0)::bigint as baseline_count,
         center.median as expected,
-        sentinel.robust_spread(deviation.mad, deviation.mean_deviation) as spread
+        sentinel.robust_spread(deviation.mad, deviation.mean_deviation) as spread,
+        coalesce(windowed.window_spend, 0) / (extract(epoch from robust_baseline.baseline) / 86400) as daily_spend
     from windowed
     cross join lateral (
         select percentile_cont(0.5) within group (order by peer.value) as median
@@ -63,4 +67,4 @@ as $$
 $$;
 
 comment on function sentinel.robust_baseline(text, text[], interval, jsonb) is
-    'Each cost point with the median (expected) and robust_spread (1.4826 * MAD) of its series over the preceding window, current point excluded.';
+    'Each cost point with the median (expected) and robust_spread (1.4826 * MAD) of its series over the preceding window, current point excluded, and its mean daily spend over that window.';

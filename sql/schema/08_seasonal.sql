@@ -533,7 +533,9 @@ returns table (
     cost double precision,
     baseline_count bigint,
     expected double precision,
-    spread double precision
+    spread double precision,
+    -- The series' mean daily spend over the trailing window (7 days), for materiality.
+    daily_spend double precision
 )
 language sql
 stable
@@ -547,7 +549,9 @@ as $$
         computed.cost,
         computed.baseline_count,
         computed.expected,
-        computed.spread
+        computed.spread,
+        sentinel.daily_spend(computed.trailing_mean, computed.trailing_count, sentinel.default_window('trailing'))
+            as daily_spend
     from sentinel_internal.seasonal_points(
         seasonal_baseline.granularity,
         seasonal_baseline.group_by,
@@ -570,7 +574,9 @@ as $$
         stored.cost::double precision as cost,
         stored.seasonal_count as baseline_count,
         stored.seasonal_expected as expected,
-        stored.seasonal_spread as spread
+        stored.seasonal_spread as spread,
+        sentinel.daily_spend(stored.baseline_mean, stored.baseline_count, sentinel.default_window('trailing'))
+            as daily_spend
     from sentinel.service_hourly_costs as stored
     where seasonal_baseline.granularity = 'hour'
         and seasonal_baseline.group_by = array['service']
@@ -579,4 +585,4 @@ as $$
 $$;
 
 comment on function sentinel.seasonal_baseline(text, text[], interval) is
-    'Each cost point with expected = seasonal shape (median ratio of the same hour of day and kind of day in the preceding window) times level (median deseasonalized cost of the preceding day), and spread = the greatest of: |expected| * robust spread of the relative residuals of the 7 whole UTC days before the point''s day (28 for day buckets), sqrt(|expected|) * robust spread of the residuals / sqrt(|expected|) of those days, and the robust spread of the same hours'' absolute residuals in the window.';
+    'Each cost point with expected = seasonal shape (median ratio of the same hour of day and kind of day in the preceding window) times level (median deseasonalized cost of the preceding day), and spread = the greatest of: |expected| * robust spread of the relative residuals of the 7 whole UTC days before the point''s day (28 for day buckets), sqrt(|expected|) * robust spread of the residuals / sqrt(|expected|) of those days, and the robust spread of the same hours'' absolute residuals in the window; daily_spend is the series'' mean daily spend over the trailing 7 days.';

@@ -22,7 +22,8 @@ returns table (
     cost double precision,
     baseline_count bigint,
     expected double precision,
-    spread double precision
+    spread double precision,
+    daily_spend double precision
 )
 language sql
 stable
@@ -36,7 +37,8 @@ as $$
         trailing_scores.cost,
         trailing_scores.baseline_count,
         trailing_scores.expected,
-        trailing_scores.spread
+        trailing_scores.spread,
+        trailing_scores.daily_spend
     from sentinel.trailing_baseline(method_baselines.granularity, method_baselines.group_by, 
         method_baselines.baseline
     ) as trailing_scores
@@ -53,7 +55,9 @@ as $$
         tagged_trailing.cost,
         tagged_trailing.baseline_count,
         tagged_trailing.expected,
-        tagged_trailing.spread
+        tagged_trailing.spread,
+        sentinel.daily_spend(tagged_trailing.expected, tagged_trailing.baseline_count, method_baselines.baseline)
+            as daily_spend
     from sentinel_internal.trailing_points(
         method_baselines.granularity,
         method_baselines.group_by,
@@ -76,7 +80,8 @@ as $$
         robust.cost,
         robust.baseline_count,
         robust.expected,
-        robust.spread
+        robust.spread,
+        robust.daily_spend
     from sentinel.robust_baseline(method_baselines.granularity, method_baselines.group_by, 
         method_baselines.baseline,
         method_baselines.tags
@@ -92,7 +97,8 @@ as $$
         seasonal.cost,
         seasonal.baseline_count,
         seasonal.expected,
-        seasonal.spread
+        seasonal.spread,
+        seasonal.daily_spend
     from sentinel.seasonal_baseline(method_baselines.granularity, method_baselines.group_by, 
         method_baselines.baseline
     ) as seasonal
@@ -107,7 +113,10 @@ as $$
         tagged_seasonal.cost,
         tagged_seasonal.baseline_count,
         tagged_seasonal.expected,
-        tagged_seasonal.spread
+        tagged_seasonal.spread,
+        sentinel.daily_spend(
+            tagged_seasonal.trailing_mean, tagged_seasonal.trailing_count, sentinel.default_window('trailing')
+        ) as daily_spend
     from sentinel_internal.seasonal_points(
         method_baselines.granularity,
         method_baselines.group_by,
@@ -122,29 +131,32 @@ as $$
 $$;
 
 comment on function sentinel_internal.method_baselines(text, text, text[], interval, jsonb, text[]) is
-    'The baseline of each point for one method (the detectors'' stage behind sentinel.detect): count, expected and spread; tags and services as in sentinel.detect.';
+    'The baseline of each point for one method (the detectors'' stage behind sentinel.detect): count, expected, spread and the series'' daily spend; tags and services as in sentinel.detect.';
 
 -- Every point of every series with its verdict. A point is an anomaly when it is strictly more
--- than threshold spreads from expected in the chosen direction, it has at least the method's
--- min_history baseline points, and, when given, its impact is at least min_impact dollars and
--- min_pct percent in that direction (combined with AND).
+-- than threshold spreads from expected in the direction (up by default: a bill hurts when it
+-- rises), it has the history its method needs (sentinel.required_history), and its impact in
+-- that direction is material: at least min_impact dollars, at least min_pct percent of
+-- expected, and at least min_daily_pct percent of the series' typical daily spend (combined with
+-- AND). A parameter left null takes the method's default (sentinel.detector_defaults); 0 turns a
+-- floor off.
 create function sentinel.detect(
     method text,
     granularity text,
     group_by text[],
-    -- null: the method's default (sentinel.detector_defaults).
     baseline interval default null,
     threshold double precision default null,
     min_impact double precision default null,
     min_pct double precision default null,
-    -- up, down or both; null: the original rule (|score|, min_impact and min_pct above expected).
+    -- up, down or both.
     direction text default null,
     -- {key: [value, ...]}: only the records whose tags match (sentinel.tags_match); null: all.
     tags jsonb default null,
     -- Only the series of these services (and those without a service); null: all. Computed at
     -- the source for tagged points, which no stored baseline holds, so that a monitor of a tag
     -- evaluates the services new data touched rather than every series.
-    services text[] default null
+    services text[] default null,
+    min_daily_pct double precision default null
 )
 returns table (
     record_id bigint,
@@ -162,7 +174,8 @@ returns table (
     impact double precision,
     impact_pct double precision,
     anomaly boolean,
-    method text
+    method text,
+    daily_spend double precision
 )
 language sql
 stable
@@ -177,7 +190,8 @@ as $$
             baseline.cost,
             baseline.baseline_count,
             baseline.expected,
-            baseline.spread
+            baseline.spread,
+            baseline.daily_spend
         from sentinel_internal.method_baselines(
             detect.method,
             detect.granularity,
@@ -197,7 +211,22 @@ as $$
             baselines.cost,
             baselines.baseline_count,
             baselines.expected,
-            sentinel.verdict_spread(baselines.spread, baselines.expected) as spread
+            sentinel.verdict_spread(baselines.spread, baselines.expected) as spread,
+            baselines.daily_spend,
+            baselines.baseline_count >= (
+                select sentinel.required_history(
+                    detect.method,
+                    detect.granularity,
+                    coalesce(detect.baseline, sentinel.default_window(detect.method))
+                )
+            ) as enough_history,
+            -- The change in the direction asked for: up, the increase; down, the decrease;
+            -- both, either.
+            case (select coalesce(detect.direction, sentinel.default_direction(detect.method)))
+                when 'down' then baselines.expected - baselines.cost
+                when 'up' then baselines.cost - baselines.expected
+                else abs(baselines.cost - baselines.expected)
+            end as change
         from baselines
         where detect.services is null
             or baselines.service is null
@@ -213,45 +242,39 @@ as $$
         scored.baseline_count,
         scored.expected,
         scored.spread,
-        scored.expected - (select coalesce(detect.threshold, sentinel.default_threshold(detect.method))) * scored.spread as lower_bound,
+        -- Usage cannot cost less than nothing: the band stops at zero for a series that is
+        -- expected to cost something.
+        case
+            when scored.expected >= 0 then greatest(
+                scored.expected - (select coalesce(detect.threshold, sentinel.default_threshold(detect.method))) * scored.spread,
+                0
+            )
+            else scored.expected - (select coalesce(detect.threshold, sentinel.default_threshold(detect.method))) * scored.spread
+        end as lower_bound,
         scored.expected + (select coalesce(detect.threshold, sentinel.default_threshold(detect.method))) * scored.spread as upper_bound,
-        case when scored.baseline_count >= (select sentinel.default_min_history(detect.method)) then (scored.cost - scored.expected) / scored.spread end as score,
+        case when scored.enough_history then (scored.cost - scored.expected) / scored.spread end as score,
         scored.cost - scored.expected as impact,
         100.0 * (scored.cost - scored.expected) / nullif(scored.expected, 0) as impact_pct,
         coalesce(
-            scored.baseline_count >= (select sentinel.default_min_history(detect.method))
-            -- The direction's own signed impact: up, the increase; down, the decrease; both,
-            -- either. Null is the original rule: |impact| beyond the bounds, and min_impact
-            -- and min_pct measured above expected (so that they admit increases only).
-            and case detect.direction
-                when 'up' then scored.cost - scored.expected
-                when 'down' then scored.expected - scored.cost
-                else abs(scored.cost - scored.expected)
-            end > (select coalesce(detect.threshold, sentinel.default_threshold(detect.method))) * scored.spread
+            scored.enough_history
+            and scored.change > (select coalesce(detect.threshold, sentinel.default_threshold(detect.method))) * scored.spread
+            and scored.change >= (select coalesce(detect.min_impact, sentinel.default_min_impact(detect.method), 0))
             and (
-                detect.min_impact is null
-                or case detect.direction
-                    when 'down' then scored.expected - scored.cost
-                    when 'both' then abs(scored.cost - scored.expected)
-                    else scored.cost - scored.expected
-                end >= detect.min_impact
+                (select coalesce(detect.min_pct, 0)) = 0
+                or 100.0 * scored.change / nullif(scored.expected, 0) >= detect.min_pct
             )
-            and (
-                detect.min_pct is null
-                or 100.0 * case detect.direction
-                    when 'down' then scored.expected - scored.cost
-                    when 'both' then abs(scored.cost - scored.expected)
-                    else scored.cost - scored.expected
-                end / nullif(scored.expected, 0) >= detect.min_pct
-            ),
+            and 100.0 * scored.change >= (
+                select coalesce(detect.min_daily_pct, sentinel.default_min_daily_pct(detect.method), 0)
+            ) * coalesce(scored.daily_spend, 0),
             false
         ) as anomaly,
-        detect.method
+        detect.method,
+        scored.daily_spend
     from scored
 $$;
 
-comment on function sentinel.detect(text, text, text[], interval, double precision, double precision, double precision, text, jsonb, text[]) is
-    'Every cost point scored by a causal detector (method trailing|robust|seasonal). select service, bucket, cost, expected, score from sentinel.detect(''trailing'', ''hour'', ''{service}'', ''7 days'', 3.0) where anomaly; tags => ''{"team": ["data", "web"]}'' scores only the records so tagged (computed from the records, not the rollups or the stored baselines).';
+comment on function sentinel.detect(text, text, text[], interval, double precision, double precision, double precision, text, jsonb, text[], double precision) is
+    'Every cost point scored by a causal detector (method trailing|robust|seasonal), increases only unless direction says down or both, material ones only (min_impact dollars, min_daily_pct of the series'' daily_spend; defaults in sentinel.detector_defaults, 0 turns a floor off). select service, bucket, cost, expected, score from sentinel.detect(''trailing'', ''hour'', ''{service}'', ''7 days'', 3.0) where anomaly; tags => ''{"team": ["data", "web"]}'' scores only the records so tagged (computed from the records, not the rollups or the stored baselines).';
 
 -- Consecutive flagged points of one series form one event: a lasting change alerts once. An
 -- event is ongoing only when it reaches its series' newest point and that point is the newest
@@ -266,7 +289,8 @@ create function sentinel.anomaly_events(
     threshold double precision default null,
     min_impact double precision default null,
     min_pct double precision default null,
-    direction text default null
+    direction text default null,
+    min_daily_pct double precision default null
 )
 returns table (
     service text,
@@ -308,7 +332,8 @@ as $$
             anomaly_events.threshold,
             anomaly_events.min_impact,
             anomaly_events.min_pct,
-            anomaly_events.direction
+            anomaly_events.direction,
+            min_daily_pct => anomaly_events.min_daily_pct
         ) as scored
         window
             by_time as (
@@ -336,6 +361,6 @@ as $$
     group by verdicts.service, verdicts.account_id, verdicts.region, verdicts.island
 $$;
 
-comment on function sentinel.anomaly_events(text, text, text[], interval, double precision, double precision, double precision, text) is
+comment on function sentinel.anomaly_events(text, text, text[], interval, double precision, double precision, double precision, text, double precision) is
     'Runs of consecutive flagged points per series, same parameters as sentinel.detect: start, end, ongoing (the run reaches the series'' newest point, and that is the newest bucket of all the data), peak score, total impact.';
 

@@ -5,34 +5,40 @@
 -- same verdicts, slower). The API refreshes before every detection query.
 
 
+-- Money is rounded to 4 decimals and percents to 1, as the API answers; the verdict is the
+-- unrounded one.
 create view sentinel.service_hourly_scores as
 select
     service,
     bucket as hour,
     cost,
     baseline_count,
-    expected,
-    lower_bound,
-    upper_bound,
-    score,
-    impact,
-    impact_pct,
+    round(expected::numeric, 4) as expected,
+    round(lower_bound::numeric, 4) as lower_bound,
+    round(upper_bound::numeric, 4) as upper_bound,
+    round(score::numeric, 3) as score,
+    round(impact::numeric, 4) as impact,
+    round(impact_pct::numeric, 1) as impact_pct,
+    round(daily_spend::numeric, 4) as daily_spend,
     anomaly
 from sentinel.detect('seasonal', 'hour', array['service']);
 
 comment on view sentinel.service_hourly_scores is
-    'Every service hour judged by the recommended detector at its defaults (sentinel.detector_defaults: window 28 days, threshold 5): sentinel.detect(''seasonal'', ''hour'', ''{service}''). Services in sentinel.stale_baselines are computed in full (same verdicts, slower); select sentinel.refresh_baselines(); makes them fast again.';
+    'Every service hour judged by the recommended detector at its defaults (sentinel.detector_defaults: window 28 days, threshold 5, increases, material ones): sentinel.detect(''seasonal'', ''hour'', ''{service}''). Services in sentinel.stale_baselines are computed in full (same verdicts, slower); select sentinel.refresh_baselines(); makes them fast again.';
 comment on column sentinel.service_hourly_scores.baseline_count is
     'Hours of the same hour of day and kind of day (weekday or weekend) in the 28 days before.';
 comment on column sentinel.service_hourly_scores.expected is
     'Seasonal shape of this hour (median ratio of those hours to their trailing week) times the level of the last day.';
-comment on column sentinel.service_hourly_scores.lower_bound is 'expected - 5 * spread (robust, floored).';
+comment on column sentinel.service_hourly_scores.lower_bound is 'expected - 5 * spread (robust, floored), not below 0.';
 comment on column sentinel.service_hourly_scores.upper_bound is 'expected + 5 * spread (robust, floored).';
 comment on column sentinel.service_hourly_scores.score is
     '(cost - expected) / spread; null with fewer than 3 comparable hours.';
+comment on column sentinel.service_hourly_scores.daily_spend is
+    'Mean daily spend of the service over the 7 days before the hour (materiality).';
 comment on column sentinel.service_hourly_scores.impact is 'cost - expected, dollars.';
 comment on column sentinel.service_hourly_scores.impact_pct is 'impact as percent of expected; null when expected is 0.';
-comment on column sentinel.service_hourly_scores.anomaly is '|score| > 5.';
+comment on column sentinel.service_hourly_scores.anomaly is
+    'score > 5 (an increase) and material: impact at least $0.05 and 1 percent of daily_spend (sentinel.detector_defaults).';
 
 create view sentinel.service_hourly_anomalies as
 select
@@ -58,9 +64,9 @@ select
     ended_at,
     ongoing,
     point_count,
-    peak_score,
+    round(peak_score::numeric, 3) as peak_score,
     peak_cost,
-    total_impact
+    round(total_impact::numeric, 4) as total_impact
 from sentinel.anomaly_events('seasonal', 'hour', array['service']);
 
 comment on view sentinel.service_hourly_anomaly_events is

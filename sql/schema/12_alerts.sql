@@ -123,7 +123,8 @@ create function sentinel_internal.monitor_verdicts(
     since timestamptz,
     -- The filter's tags ({key: [value, ...]}), apart so that a call of the default monitor's
     -- shape plans with a constant null (sentinel_internal.default_shape_runs).
-    tags jsonb default null
+    tags jsonb default null,
+    min_daily_pct double precision default null
 )
 returns table (
     service text,
@@ -164,7 +165,8 @@ as $$
         monitor_verdicts.direction,
         monitor_verdicts.tags,
         -- Tagged points are computed from the records: only those of the services given.
-        case when monitor_verdicts.tags is not null then monitor_verdicts.services end
+        case when monitor_verdicts.tags is not null then monitor_verdicts.services end,
+        monitor_verdicts.min_daily_pct
     ) as verdict
     where verdict.bucket >= monitor_verdicts.since
         and (verdict.service is null or verdict.service = any (monitor_verdicts.services))
@@ -182,7 +184,7 @@ as $$
         )
 $$;
 
-comment on function sentinel_internal.monitor_verdicts(text, text, text[], interval, double precision, double precision, double precision, text, jsonb, text[], timestamptz, jsonb) is
+comment on function sentinel_internal.monitor_verdicts(text, text, text[], interval, double precision, double precision, double precision, text, jsonb, text[], timestamptz, jsonb, double precision) is
     'A monitor''s verdicts (sentinel.detect with its parameters) from since on, for the series its filter selects and the services given.';
 
 
@@ -222,7 +224,8 @@ create function sentinel_internal.monitor_runs(
     since timestamptz,
     -- The filter's tags ({key: [value, ...]}), apart so that a call of the default monitor's
     -- shape plans with a constant null (sentinel_internal.default_shape_runs).
-    tags jsonb default null
+    tags jsonb default null,
+    min_daily_pct double precision default null
 )
 returns setof sentinel_internal.alert_run
 language sql
@@ -258,7 +261,8 @@ as $$
             monitor_runs.filter,
             monitor_runs.services,
             monitor_runs.since,
-            monitor_runs.tags
+            monitor_runs.tags,
+            monitor_runs.min_daily_pct
         ) as verdict
     ),
     islands as (
@@ -323,7 +327,7 @@ as $$
     where ended.bucket_count > 0
 $$;
 
-comment on function sentinel_internal.monitor_runs(text, text, text[], interval, double precision, double precision, double precision, text, jsonb, text[], timestamptz, jsonb) is
+comment on function sentinel_internal.monitor_runs(text, text, text[], interval, double precision, double precision, double precision, text, jsonb, text[], timestamptz, jsonb, double precision) is
     'Runs of consecutive flagged buckets of a monitor''s series from since on, each with its end (the next normal bucket) and impact.';
 
 
@@ -604,7 +608,8 @@ create function sentinel_internal.default_shape_runs(
     direction text,
     filter jsonb,
     services text[],
-    since timestamptz
+    since timestamptz,
+    min_daily_pct double precision
 )
 returns sentinel_internal.alert_run[]
 language plpgsql
@@ -618,13 +623,13 @@ begin
     into runs
     from sentinel_internal.monitor_runs(
         'seasonal', 'hour', '{service}', null,
-        threshold, min_impact, min_pct, direction, filter, services, since
+        threshold, min_impact, min_pct, direction, filter, services, since, null, min_daily_pct
     ) as run;
     return runs;
 end
 $$;
 
-comment on function sentinel_internal.default_shape_runs(double precision, double precision, double precision, text, jsonb, text[], timestamptz) is
+comment on function sentinel_internal.default_shape_runs(double precision, double precision, double precision, text, jsonb, text[], timestamptz, double precision) is
     'sentinel_internal.monitor_runs for a monitor of the default monitor''s shape (seasonal, hour, per service, default window), with a plan kept for the session.';
 
 
@@ -651,7 +656,8 @@ begin
         and (held.status = 'open' or held.ended_at >= evaluate_monitor.since);
 
     select monitor.method, monitor.granularity, monitor.group_by, monitor.baseline,
-        monitor.threshold, monitor.min_impact, monitor.min_pct, monitor.direction, monitor.filter
+        monitor.threshold, monitor.min_impact, monitor.min_pct, monitor.direction, monitor.filter,
+        monitor.min_daily_pct
     into watched
     from sentinel_data.monitor as monitor
     where monitor.id = evaluate_monitor.monitor_id;
@@ -668,7 +674,7 @@ begin
     then
         runs := sentinel_internal.default_shape_runs(
             watched.threshold, watched.min_impact, watched.min_pct, watched.direction,
-            watched.filter, evaluate_monitor.services, evaluate_monitor.since
+            watched.filter, evaluate_monitor.services, evaluate_monitor.since, watched.min_daily_pct
         );
     else
         -- Any other shape is planned for its values each time (execute, not a cached generic
@@ -677,7 +683,7 @@ begin
         -- hourly batch of 50 services.
         execute $query$
             select coalesce(array_agg(run), '{}')
-            from sentinel_internal.monitor_runs($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) as run
+            from sentinel_internal.monitor_runs($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) as run
         $query$
         into runs
         using
@@ -692,7 +698,8 @@ begin
             watched.filter,
             evaluate_monitor.services,
             evaluate_monitor.since,
-            tag_filter;
+            tag_filter,
+            watched.min_daily_pct;
     end if;
 
     changed := sentinel_internal.update_alerts(evaluate_monitor.monitor_id, runs);
@@ -790,8 +797,11 @@ select
         as "window",
     coalesce(threshold, sentinel.default_threshold(coalesce(method, sentinel.recommended_method())))
         as threshold,
-    min_impact,
+    coalesce(min_impact, sentinel.default_min_impact(coalesce(method, sentinel.recommended_method())))
+        as min_impact,
     min_pct,
+    coalesce(min_daily_pct, sentinel.default_min_daily_pct(coalesce(method, sentinel.recommended_method())))
+        as min_daily_pct,
     direction,
     filter,
     enabled,

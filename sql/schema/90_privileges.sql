@@ -29,9 +29,9 @@ to sentinel_reader, sentinel_app;
 -- it, the reader reads the alert views only.
 revoke execute on function sentinel.evaluate_alerts() from public, sentinel_reader;
 grant execute on function
-    sentinel_internal.monitor_verdicts(text, text, text[], interval, double precision, double precision, double precision, text, jsonb, text[], timestamptz, jsonb),
-    sentinel_internal.monitor_runs(text, text, text[], interval, double precision, double precision, double precision, text, jsonb, text[], timestamptz, jsonb),
-    sentinel_internal.default_shape_runs(double precision, double precision, double precision, text, jsonb, text[], timestamptz),
+    sentinel_internal.monitor_verdicts(text, text, text[], interval, double precision, double precision, double precision, text, jsonb, text[], timestamptz, jsonb, double precision),
+    sentinel_internal.monitor_runs(text, text, text[], interval, double precision, double precision, double precision, text, jsonb, text[], timestamptz, jsonb, double precision),
+    sentinel_internal.default_shape_runs(double precision, double precision, double precision, text, jsonb, text[], timestamptz, double precision),
     sentinel_internal.root_causes(text, text, text, timestamptz, timestamptz, double precision, jsonb),
     sentinel_internal.update_alerts(bigint, sentinel_internal.alert_run[]),
     sentinel_internal.open_alerts(bigint, sentinel_internal.alert_run[]),

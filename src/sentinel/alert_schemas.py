@@ -78,8 +78,17 @@ class MonitorIn(BaseModel):
     ] = ["service"]
     window: str | None = Field(None, description="e.g. 36h, 7d, 4w; default: the method's")
     threshold: Amount | None = Field(None, description="Default: the method's")
-    min_impact: Amount | None = Field(None, description="Dollars in the direction; both must hold")
+    min_impact: Amount | None = Field(
+        None,
+        description="Dollars in the direction a flagged bucket's impact reaches; default: the "
+        "method's floor (GET /api/v1/billing/detectors), 0 turns it off",
+    )
     min_pct: Amount | None = Field(None, description="Percent of expected in the direction")
+    min_daily_pct: Amount | None = Field(
+        None,
+        description="Percent of the series' typical daily spend a flagged bucket's impact "
+        "reaches; default: the method's, 0 turns it off",
+    )
     direction: Direction = Field("up", description="up: spend going up (what costs money)")
     filter: MonitorFilter = Field(default_factory=MonitorFilter)
     enabled: bool = True
@@ -110,6 +119,7 @@ class Monitor(BaseModel):
     threshold: float
     min_impact: float | None
     min_pct: float | None
+    min_daily_pct: float | None
     direction: str
     filter: dict[str, list[str] | dict[str, list[str]]]
     enabled: bool

@@ -90,9 +90,19 @@ def _detector_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--window", help="the baseline window, e.g. 36h, 7d, 4w (default: the method's)"
     )
-    parser.add_argument("--min-impact", help="flag only at least this many dollars of change")
+    parser.add_argument(
+        "--min-impact",
+        help="flag only at least this many dollars of change (default: the method's floor; 0: off)",
+    )
     parser.add_argument("--min-pct", help="flag only at least this many percent of expected")
-    parser.add_argument("--direction", help=f"{_words(DIRECTIONS)}: which changes count")
+    parser.add_argument(
+        "--min-daily-pct",
+        help="flag only changes of at least this percent of the series' typical daily spend "
+        "(default: the method's; 0: off)",
+    )
+    parser.add_argument(
+        "--direction", help=f"{_words(DIRECTIONS)}: which changes count (default: up)"
+    )
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
@@ -212,6 +222,7 @@ def _detection(args: argparse.Namespace) -> DetectionParams | None:
         "min_impact": _float("--min-impact", args.min_impact),
         "min_pct": _float("--min-pct", args.min_pct),
         "direction": args.direction,
+        "min_daily_pct": _float("--min-daily-pct", args.min_daily_pct),
     }
     given = [name for name, value in options.items() if value is not None]
     method = None if args.method is None else args.method.strip().lower()
@@ -241,7 +252,16 @@ def _float(option: str, text: str | None) -> float | None:
 def _monitor(args: argparse.Namespace) -> MonitorIn:
     """The options as the REST body they stand for, validated by its model."""
     body: dict[str, Any] = {"name": args.name}
-    fields = ("method", "granularity", "window", "threshold", "min_impact", "min_pct", "direction")
+    fields = (
+        "method",
+        "granularity",
+        "window",
+        "threshold",
+        "min_impact",
+        "min_pct",
+        "min_daily_pct",
+        "direction",
+    )
     body.update(
         {field: getattr(args, field) for field in fields if getattr(args, field) is not None}
     )
@@ -336,15 +356,16 @@ def _detector(params: DetectionParams, defaults: dict[str, DetectorDefaults]) ->
     window = _window(params.window) if params.window else defaults[method].window
     threshold = defaults[method].threshold if params.threshold is None else params.threshold
     parts = [method, params.granularity, "by " + ", ".join(params.group_by), f"window {window}"]
-    parts.append(
-        f"|score| > {threshold:g}"
-        if params.direction is None
-        else f"{params.direction}, score beyond {threshold:g}"
-    )
-    if params.min_impact is not None:
-        parts.append(f"impact >= ${params.min_impact:g}")
-    if params.min_pct is not None:
+    row = defaults[method]
+    parts.append(f"{params.direction or row.direction}, score beyond {threshold:g}")
+    min_impact = row.min_impact if params.min_impact is None else params.min_impact
+    min_daily_pct = row.min_daily_pct if params.min_daily_pct is None else params.min_daily_pct
+    if min_impact:
+        parts.append(f"impact >= ${min_impact:g}")
+    if params.min_pct:
         parts.append(f"impact >= {params.min_pct:g}%")
+    if min_daily_pct:
+        parts.append(f"impact >= {min_daily_pct:g}% of daily spend")
     return ", ".join(parts)
 
 
@@ -507,6 +528,8 @@ def _describe_monitor(monitor: Monitor) -> str:
         parts.append(f"min impact ${monitor.min_impact:g}")
     if monitor.min_pct is not None:
         parts.append(f"min {monitor.min_pct:g}%")
+    if monitor.min_daily_pct:
+        parts.append(f"min {monitor.min_daily_pct:g}% of daily spend")
     if monitor.filter:
         parts.append(_scope(monitor))
     if not monitor.enabled:

@@ -37,8 +37,9 @@ invalid = ParameterError
 
 @dataclass(frozen=True)
 class DetectionParams:
-    """What sentinel.detect takes. None for method, window or threshold: SQL's default
-    (sentinel.detector_defaults: the recommended method, that method's window and threshold)."""
+    """What sentinel.detect takes. None for anything but granularity and group_by: SQL's
+    default (sentinel.detector_defaults: the recommended method, that method's window,
+    threshold, direction and materiality floors)."""
 
     method: str | None
     granularity: str
@@ -47,8 +48,8 @@ class DetectionParams:
     threshold: float | None
     min_impact: float | None
     min_pct: float | None
-    # None: the original rule (|score| beyond the bounds; min_impact, min_pct above expected).
     direction: str | None = None
+    min_daily_pct: float | None = None
 
 
 def parse_window(text: str) -> timedelta:
@@ -92,6 +93,7 @@ def detection_params(
     min_impact: float | None = None,
     min_pct: float | None = None,
     direction: str | None = None,
+    min_daily_pct: float | None = None,
 ) -> DetectionParams:
     """Validated parameters; what is not given stays None, for SQL's defaults."""
     chosen = None if method is None else method.strip().lower()
@@ -112,4 +114,5 @@ def detection_params(
         min_impact=_non_negative("min_impact", min_impact),
         min_pct=_non_negative("min_pct", min_pct),
         direction=way,
+        min_daily_pct=_non_negative("min_daily_pct", min_daily_pct),
     )

@@ -83,6 +83,7 @@ def _detector_arguments(params: DetectionParams) -> dict[str, Any]:
         "min_impact": params.min_impact,
         "min_pct": params.min_pct,
         "direction": params.direction,
+        "min_daily_pct": params.min_daily_pct,
     }
 
 
@@ -100,6 +101,7 @@ def _monitor_arguments(monitor: MonitorIn) -> dict[str, Any]:
         "direction": monitor.direction,
         "filter": Jsonb(monitor.filter.model_dump(exclude_none=True)),
         "enabled": monitor.enabled,
+        "min_daily_pct": monitor.min_daily_pct,
     }
 
 

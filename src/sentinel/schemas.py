@@ -161,6 +161,14 @@ class DetectorDefaults(BaseModel):
     window: str | None
     threshold: float
     min_history: int
+    history_share: float | None = Field(
+        description="trailing, robust: share of the window's buckets needed before any flag"
+    )
+    direction: str | None = Field(description="up, down or both; null: both (original rules)")
+    min_impact: float | None = Field(description="Materiality floor, dollars per bucket")
+    min_daily_pct: float | None = Field(
+        description="Materiality floor, percent of the series' typical daily spend"
+    )
     recommended: bool
 
 
@@ -178,11 +186,21 @@ class DetectedAnomaly(BaseModel):
     region: str | None
     account_id: str | None
     z_score: float = Field(description="(cost - expected) / spread, rounded to 3 decimals")
-    expected: float = Field(description="The baseline the point is judged against")
-    lower_bound: float = Field(description="expected - threshold * spread")
+    expected: float = Field(description="The baseline the point is judged against (4 decimals)")
+    lower_bound: float = Field(
+        description="expected - threshold * spread, not below 0 when expected is not"
+    )
     upper_bound: float = Field(description="expected + threshold * spread")
-    impact: float = Field(description="cost - expected, in dollars")
-    impact_pct: float | None = Field(description="impact as percent of expected; null if 0")
+    impact: float = Field(description="cost - expected, in dollars (4 decimals)")
+    impact_pct: float | None = Field(
+        description="impact as percent of expected (1 decimal); null if 0"
+    )
+    baseline_count: int = Field(
+        description="Points behind the baseline (comparable periods for seasonal)"
+    )
+    daily_spend: float | None = Field(
+        description="The series' mean daily spend over the trailing window (materiality)"
+    )
     method: str
     granularity: str
     bucket: datetime = Field(description="Start of the hour or day (the record time for record)")

@@ -92,7 +92,7 @@ def test_the_default_monitor_takes_the_cached_plan_with_the_same_runs(conn):
     conn.rollback()
     since = hour(HISTORY - 48)
     cached, planned = conn.execute(
-        "select sentinel_internal.default_shape_runs(null, 5, null, 'up', '{}', '{EC2}', %s),"
+        "select sentinel_internal.default_shape_runs(null, 5, null, 'up', '{}', '{EC2}', %s, null),"
         " array(select run from sentinel_internal.monitor_runs('seasonal', 'hour', '{service}',"
         " null, null, 5, null, 'up', '{}', '{EC2}', %s) as run)::text",
         (since, since),
@@ -380,6 +380,7 @@ def test_monitor_crud_with_defaults_and_named_errors(api):
     assert body["threshold"] == 5.0
     assert body["direction"] == "up"
     assert body["group_by"] == ["account_id"]
+    assert (body["min_impact"], body["min_daily_pct"]) == (0.05, 1.0)  # the materiality floors
     assert (
         problem_of(api.post("/api/v1/monitors", json={"name": "per account"}), 409)["errors"][0][
             "field"
@@ -388,6 +389,8 @@ def test_monitor_crud_with_defaults_and_named_errors(api):
     )
     bad = problem_of(api.post("/api/v1/monitors", json={"name": "w", "window": "7x"}), 422)
     assert bad["errors"][0]["field"] == "window"
+    bad = problem_of(api.post("/api/v1/monitors", json={"name": "m", "min_daily_pct": -1}), 422)
+    assert bad["errors"][0]["field"] == "min_daily_pct"
     bad = problem_of(api.post("/api/v1/monitors", json={"name": "f", "filter": {"tag": []}}), 422)
     assert "filter" in bad["errors"][0]["field"]
     monitor_id = body["id"]
@@ -398,6 +401,10 @@ def test_monitor_crud_with_defaults_and_named_errors(api):
     assert replaced.status_code == 200, replaced.text
     assert (replaced.json()["method"], replaced.json()["window"]) == ("trailing", "7d")
     assert api.get(f"/api/v1/monitors/{monitor_id}").json()["direction"] == "both"
+    floors = {"name": "per account", "min_impact": 0, "min_daily_pct": 2.5}
+    assert api.put(f"/api/v1/monitors/{monitor_id}", json=floors).status_code == 200
+    stored = api.get(f"/api/v1/monitors/{monitor_id}").json()
+    assert (stored["min_impact"], stored["min_daily_pct"]) == (0, 2.5)
     assert [m["name"] for m in api.get("/api/v1/monitors").json()] == [
         "all services",
         "per account",
@@ -561,3 +568,25 @@ def test_the_default_monitor_alerts_on_a_seeded_spike(client, database_url):
         assert any(
             a["service"] == service and a["started_at"] <= at <= a["last_flagged_at"] for a in found
         ), (service, at, [(a["service"], a["started_at"]) for a in found])
+
+
+def test_a_monitor_alerts_only_on_material_changes_unless_its_floor_is_lowered(conn):
+    # $1.50 more in one hour of EC2 (about $190 a day): well beyond its bounds, but under 1
+    # percent of its daily spend, the default floor; a monitor with min_daily_pct 0 alerts.
+    conn.execute(
+        "insert into sentinel_data.monitor (name, min_daily_pct) values ('every change', 0)"
+    )
+    conn.commit()
+    store(conn, regular_records("EC2", range(HISTORY, HISTORY + 2)))
+    store(conn, extra("EC2", range(HISTORY, HISTORY + 1), 1.5))
+    evaluate(conn)
+    raised = conn.execute(
+        "select monitor.name, alert.service from sentinel.alerts as alert"
+        " join sentinel.monitors as monitor on monitor.id = alert.monitor_id"
+    ).fetchall()
+    assert raised == [("every change", "EC2")]
+    floors = dict(conn.execute("select name, min_daily_pct from sentinel.monitors").fetchall())
+    defaults = conn.execute(
+        "select min_daily_pct from sentinel.detector_defaults where recommended"
+    ).fetchone()
+    assert floors == {"all services": defaults[0], "every change": 0}

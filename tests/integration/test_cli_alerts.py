@@ -294,16 +294,19 @@ def test_anomalies_seasonal_gives_the_rows_of_the_rest_endpoint(env, spike, app_
     assert float(spiked["cost"]) > float(spiked["upper"]) > float(spiked["expected"])
 
     # The title names what ran, the defaults read from sentinel.detector_defaults.
-    [(window, threshold)] = rows_of(
+    defaults = rows_of(
         spike,
-        "select baseline_window, threshold from sentinel.detector_defaults"
-        " where detector = 'seasonal'",
+        "select baseline_window, threshold, direction, min_impact, min_daily_pct"
+        " from sentinel.detector_defaults where detector = 'seasonal'",
     )
+    [(window, threshold, direction, min_impact, min_daily_pct)] = defaults
     assert main(["anomalies", "--method", "seasonal", "--format", "table"]) == 0
+    title = capsys.readouterr().out.replace("\n", " ")
     assert (
         f"{len(rows)} anomalies, seasonal, hour, by service, window {window.days}d, "
-        f"|score| > {threshold:g}"
-    ) in capsys.readouterr().out
+        f"{direction}, score beyond {threshold:g}, impact >= ${min_impact:g}"
+    ) in title
+    assert min_daily_pct > 0
 
 
 def test_anomalies_detector_options_and_events(env, spike, app_client, capsys) -> None:

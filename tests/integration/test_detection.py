@@ -49,22 +49,26 @@ def test_trailing_record_numbers(client):
     assert flag["cost"] == 30
     assert flag["expected"] == pytest.approx(11.5)
     assert flag["z_score"] == round(18.5 / sd, 3) == 11.156
-    assert flag["lower_bound"] == pytest.approx(11.5 - 3 * sd)
-    assert flag["upper_bound"] == pytest.approx(11.5 + 3 * sd)
+    # Money is rounded to 4 decimals.
+    assert flag["lower_bound"] == round(11.5 - 3 * sd, 4)
+    assert flag["upper_bound"] == round(11.5 + 3 * sd, 4)
     assert flag["impact"] == pytest.approx(18.5)
-    assert flag["impact_pct"] == pytest.approx(160.8696, abs=1e-4)
+    assert flag["impact_pct"] == 160.9  # percent, 1 decimal
     assert flag["method"] == "trailing"
     assert flag["granularity"] == "record"
     assert flag["service"] == "EC2"
 
 
 def test_trailing_hour_reads_the_stored_baseline_with_the_same_numbers(client):
-    store(client, hourly(COSTS))
+    # Hour buckets need half the 7-day window (84 hours) behind them: COSTS' first four hours
+    # 21 times (mean 11.5, sd sqrt(2.75) as in COSTS), then the jump.
+    store(client, hourly(COSTS[:4] * 21 + [30]))
     hour = client.get("/api/v1/billing/anomalies?method=trailing&granularity=hour").json()
     assert [(a["z_score"], a["expected"], a["id"], a["region"]) for a in hour] == [
         (11.156, pytest.approx(11.5), None, None)
     ]
-    assert hour[0]["bucket"].startswith("2024-01-01T04:00:00")
+    assert hour[0]["bucket"].startswith("2024-01-04T12:00:00")
+    assert hour[0]["baseline_count"] == 84
 
 
 @pytest.fixture
@@ -88,15 +92,16 @@ def test_scores_of_every_point(empty_db):
         ("trailing",),
     ).fetchall()
     assert [r[1] for r in rows] == [0, 1, 2, 3, 4]
-    assert rows[0][3] is None  # fewer than 3 earlier points
-    assert rows[2][3] is None
+    # Records need half the window's days behind them: ceil(0.5 * 7) = 4 earlier records.
+    assert [r[3] is None for r in rows] == [True, True, True, True, False]
     assert rows[3][2] == pytest.approx(12)
-    assert rows[3][3] == pytest.approx(-2 / math.sqrt(8 / 3))
+    assert rows[4][3] == pytest.approx(18.5 / math.sqrt(2.75))
     robust = db.execute(
         "select expected, spread, score from sentinel.detect("
         "'robust', 'record', '{service}', '7 days', 3.5) order by bucket"
     ).fetchall()
-    assert robust[3] == pytest.approx((12, 2 * 1.4826, -2 / (2 * 1.4826)))
+    assert robust[3][:2] == pytest.approx((12, 2 * 1.4826))
+    assert robust[3][2] is None
     assert robust[4] == pytest.approx((11, 1.4826, 19 / 1.4826))
 
 
@@ -289,19 +294,19 @@ def test_min_impact_and_min_pct_are_combined_with_and(client):
 
 
 def test_level_shift_is_one_event(client):
-    costs = [10, 11] * 12 + [40] * 6
+    costs = [10, 11] * 42 + [40] * 6  # 84 hours of history, then the shift
     store(client, hourly(costs))
     events = client.get("/api/v1/billing/anomalies/events?method=trailing&granularity=hour").json()
     assert len(events) == 1
     [event] = events
-    assert event["started_at"].startswith("2024-01-02T00:00")
+    assert event["started_at"].startswith("2024-01-04T12:00")
     assert event["service"] == "EC2"
     assert event["point_count"] >= 1
     assert event["total_impact"] > 29
 
 
 def test_ongoing_event(client):
-    store(client, hourly([10, 11, 10, 11, 10, 90]))
+    store(client, hourly([10, 11] * 42 + [90]))
     [event] = client.get("/api/v1/billing/anomalies/events?method=robust").json()
     assert event["ongoing"] is True
     assert event["started_at"] == event["ended_at"]
@@ -310,7 +315,7 @@ def test_ongoing_event(client):
 
 def test_an_event_of_a_series_that_stopped_is_not_ongoing(client):
     # EC2's last hour is flagged, but S3 goes on for two more hours: EC2 simply stopped.
-    store(client, hourly([10, 11, 10, 11, 10, 90]) + hourly([5, 5, 5, 5, 5, 5, 5, 5], "S3"))
+    store(client, hourly([10, 11] * 42 + [90]) + hourly([5] * 87, "S3"))
     events = client.get("/api/v1/billing/anomalies/events?method=robust").json()
     [event] = [e for e in events if e["service"] == "EC2"]
     assert event["peak_cost"] == 90
@@ -335,7 +340,11 @@ def test_ingest_returns_the_causal_verdict(client):
 def test_ingest_verdict_equals_the_trailing_detector(client):
     costs = [5, 6, 5, 7, 5, 6, 40, 5, 6, 9, 5, 60]
     stored = store(client, hourly(costs))
-    flagged = client.get("/api/v1/billing/anomalies?method=trailing&granularity=record").json()
+    # The verdict at ingest judges both directions with no materiality floor.
+    flagged = client.get(
+        "/api/v1/billing/anomalies?method=trailing&granularity=record"
+        "&direction=both&min_impact=0&min_daily_pct=0"
+    ).json()
     assert sorted(f["id"] for f in flagged) == [r["id"] for r in stored if r["anomaly"]]
     by_id = {r["id"]: r for r in stored}
     for flag in flagged:
@@ -561,7 +570,8 @@ def test_the_api_answers_as_the_full_computation_right_after_an_insert(client, d
     with psycopg.connect(database_url) as conn:
         assert conn.execute("select count(*) from sentinel.stale_baselines").fetchone() == (1,)
     full = (
-        "select bucket, round(score::numeric, 3)::double precision, expected from sentinel.detect("
+        "select bucket, round(score::numeric, 3)::double precision,"
+        " round(expected::numeric, 4)::double precision from sentinel.detect("
         "%s, 'hour', '{service,region}', %s, %s) where anomaly order by bucket"
     )
     for method, window, threshold in [("seasonal", "28 days", 5.0), ("trailing", "7 days", 3.0)]:
@@ -756,6 +766,10 @@ def test_detector_defaults_have_one_home_that_the_api_lists_and_uses(client) -> 
         "window": "28d",
         "threshold": 5.0,
         "min_history": 3,
+        "history_share": None,
+        "direction": "up",
+        "min_impact": 0.05,
+        "min_daily_pct": 1.0,
         "recommended": True,
     }
     assert (by_name["trailing"]["window"], by_name["trailing"]["threshold"]) == ("7d", 3.0)
@@ -771,3 +785,70 @@ def test_detector_defaults_have_one_home_that_the_api_lists_and_uses(client) -> 
     for name, row in by_name.items():
         window = row["window"] or "(all records)"
         assert f"| `{name}` | {window} | {row['threshold']:.1f} | {row['min_history']} |" in readme
+
+
+def steady_week(service: str = "EC2", cost: float = 10.0, hours: int = 24 * 8) -> list[dict]:
+    """A week and a day of hourly costs alternating cost and cost + 1 (a real, small spread)."""
+    return hourly([cost + (h % 2) for h in range(hours)], service)
+
+
+def test_a_detector_flags_increases_unless_asked_for_both(client):
+    # One hour jumps, a later one drops as far: only the jump is flagged by default.
+    costs = [10 + (h % 2) for h in range(24 * 10)]
+    costs[24 * 8] = 40  # Tuesday 9 January, after three weekdays (seasonal's history)
+    costs[24 * 9] = 0
+    store(client, hourly(costs))
+    for method in ("trailing", "robust", "seasonal"):
+        url = f"/api/v1/billing/anomalies?method={method}&granularity=hour"
+        flagged = {f["bucket"][:13] for f in client.get(url).json()}
+        both = {f["bucket"][:13] for f in client.get(url + "&direction=both").json()}
+        assert "2024-01-09T00" in flagged, method
+        assert "2024-01-10T00" not in flagged, method
+        assert "2024-01-10T00" in both, method
+
+
+def test_no_flag_before_a_method_has_the_history_it_needs(client):
+    # Hours 0-83 are less than half the trailing week: a tenfold hour at 40 stays unflagged,
+    # the same hour at 90 is flagged; every point reports its baseline_count.
+    costs = [10 + (h % 2) for h in range(24 * 5)]
+    costs[40] = costs[90] = 110
+    store(client, hourly(costs))
+    for method in ("trailing", "robust"):
+        url = f"/api/v1/billing/anomalies?method={method}&granularity=hour&direction=both"
+        flags = client.get(url).json()
+        assert [f["bucket"][:13] for f in flags] == ["2024-01-04T18"], method
+        assert flags[0]["baseline_count"] == 90
+    listed = {row["detector"]: row for row in client.get("/api/v1/billing/detectors").json()}
+    assert listed["trailing"]["history_share"] == 0.5
+
+
+def test_flags_must_be_material_in_dollars_and_against_the_daily_spend(client):
+    # A cent-sized service jumps fiftyfold; a $100/hour one gains $20 (0.8 percent of its
+    # $2,400 day) in one hour on a steady series: neither is worth an alert by default.
+    cents = [0.001 + 0.0001 * (h % 2) for h in range(24 * 8)]
+    cents[24 * 7] = 0.05
+    big = [100 + 0.1 * (h % 2) for h in range(24 * 8)]
+    big[24 * 7] = 120
+    store(client, hourly(cents, "Tiny") + hourly(big, "Big"))
+    url = "/api/v1/billing/anomalies?method=trailing&granularity=hour"
+    assert client.get(url).json() == []
+    flags = client.get(url + "&min_impact=0&min_daily_pct=0").json()
+    assert sorted(f["service"] for f in flags) == ["Big", "Tiny"]
+    big_flag = next(f for f in flags if f["service"] == "Big")
+    assert big_flag["daily_spend"] == pytest.approx(24 * 100.05, abs=0.01)
+    # Each floor alone: the dollar floor keeps Big, the daily share keeps Tiny.
+    assert [f["service"] for f in client.get(url + "&min_daily_pct=0").json()] == ["Big"]
+    assert [f["service"] for f in client.get(url + "&min_impact=0").json()] == ["Tiny"]
+
+
+def test_bounds_of_usage_stop_at_zero_and_money_is_rounded(client):
+    costs = [0.3 if h % 2 else 0.0001 for h in range(24 * 8)]
+    costs[-1] = 9.123456789
+    store(client, hourly(costs))
+    [flag] = client.get("/api/v1/billing/anomalies?method=trailing&granularity=hour").json()
+    assert flag["lower_bound"] == 0
+    for field in ("expected", "upper_bound", "impact", "daily_spend"):
+        assert flag[field] == round(flag[field], 4), field
+    assert flag["impact_pct"] == round(flag["impact_pct"], 1)
+    [event] = client.get("/api/v1/billing/anomalies/events?method=trailing&granularity=hour").json()
+    assert event["total_impact"] == round(event["total_impact"], 4)

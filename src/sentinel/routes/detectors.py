@@ -15,12 +15,13 @@ from sentinel.errors import invalid_query
 
 # OpenAPI descriptions of the detector parameters, shared by /anomalies and /anomalies/events.
 DETECTION_HELP = (
-    "Without method, granularity, group_by, window, min_impact, min_pct or direction: the "
+    "Without method, granularity, group_by, window, min_impact, min_pct, min_daily_pct or "
+    "direction: the "
     "original rule, one z-score per service over all stored records. With any of them: a "
     "causal detector that judges each point only against the same series' data before it. "
     "Defaults: granularity hour, group_by service; the method, and each method's window and "
-    "threshold, as listed by GET /api/v1/billing/detectors (the psql view "
-    "sentinel.detector_defaults)."
+    "threshold, direction (up) and materiality floors, as listed by GET "
+    "/api/v1/billing/detectors (the psql view sentinel.detector_defaults)."
 )
 METHOD_HELP = (
     "trailing (mean and stddev of the preceding window), robust (median and MAD of it), "
@@ -31,12 +32,19 @@ METHOD_HELP = (
 GRANULARITY_HELP = "record, hour or day: score single records or the summed cost per bucket"
 GROUP_BY_HELP = "service, account_id and/or region (repeat or comma-separate); default service"
 WINDOW_HELP = "Baseline window before each point: a number and h, d or w, e.g. 36h, 7d, 4w"
-MIN_IMPACT_HELP = "Only flag points at least this many dollars above expected"
-MIN_PCT_HELP = "Only flag points at least this many percent above expected"
+MIN_IMPACT_HELP = (
+    "Only flag points whose change in the direction is at least this many dollars; default: "
+    "the method's floor, 0 turns it off"
+)
+MIN_PCT_HELP = "Only flag points whose change in the direction is at least this percent of expected"
+MIN_DAILY_PCT_HELP = (
+    "Only flag points whose change in the direction is at least this percent of the series' "
+    "typical daily spend (its mean daily spend over the trailing window); default: the "
+    "method's, 0 turns it off"
+)
 DIRECTION_HELP = (
-    "up (increases only), down (decreases only) or both; min_impact and min_pct then measure "
-    "the change in that direction. Unset: |score| beyond the bounds, with min_impact and "
-    "min_pct measured above expected"
+    "up (increases only, the default), down (decreases only) or both; min_impact, min_pct and "
+    "min_daily_pct measure the change in that direction"
 )
 
 
@@ -52,11 +60,12 @@ class DetectorQuery:
     min_impact: float | None
     min_pct: float | None
     direction: str | None
+    min_daily_pct: float | None = None
 
     def asks_for_a_detector(self) -> bool:
         """False when only threshold (or nothing) is given: the original rule then applies."""
         chosen = (self.method, self.granularity, self.group_by, self.window)
-        extra = (self.min_impact, self.min_pct, self.direction)
+        extra = (self.min_impact, self.min_pct, self.direction, self.min_daily_pct)
         return any(value is not None for value in (*chosen, *extra))
 
     def params(self) -> DetectionParams:
@@ -70,6 +79,7 @@ class DetectorQuery:
                 min_impact=self.min_impact,
                 min_pct=self.min_pct,
                 direction=self.direction,
+                min_daily_pct=self.min_daily_pct,
             )
         except ParameterError as exc:
             raise invalid_query(exc.field, exc.message) from None
@@ -97,8 +107,17 @@ def provide_detector_query(
     direction: Annotated[
         Literal["up", "down", "both"] | None, Parameter(description=DIRECTION_HELP)
     ] = None,
+    min_daily_pct: Annotated[float | None, Parameter(ge=0, description=MIN_DAILY_PCT_HELP)] = None,
 ) -> DetectorQuery:
     """One declaration of the query parameters both anomaly endpoints take (and document)."""
     return DetectorQuery(
-        threshold, method, granularity, group_by, window, min_impact, min_pct, direction
+        threshold,
+        method,
+        granularity,
+        group_by,
+        window,
+        min_impact,
+        min_pct,
+        direction,
+        min_daily_pct,
     )

@@ -1,0 +1,2 @@
+-- Why: undo 0019.
+alter table sentinel_data.monitor drop column min_daily_pct;
