@@ -306,9 +306,7 @@ def test_a_database_of_sentinel_0_1_upgrades_in_place(legacy_database, new_datab
     assert (numbers(after), stored_baselines(url)) == (numbers(before), baselines)
     flagged = {method: {row[:2] for row in rows if row[-1]} for method, rows in after.items()}
     assert flagged["seasonal"]
-    assert flagged["seasonal"] <= {
-        row[:2] for row in before["seasonal"] if row[-1]
-    }
+    assert flagged["seasonal"] <= {row[:2] for row in before["seasonal"] if row[-1]}
     assert after["zscore"] == before["zscore"]  # the original rule is unchanged
     # The 0.1 code kept in sentinel_data is gone; its triggers are the new code's.
     assert (
