@@ -25,7 +25,8 @@ select
     baseline_count,
     round(daily_spend::numeric, 4)::double precision as daily_spend,
     method,
-    %(granularity)s::text as granularity,
+    -- day for the daily services of an hour call (sentinel.daily_services)
+    granularity,
     bucket
 from sentinel.detect(
     coalesce(%(method)s::text, sentinel.recommended_method()),

@@ -50,6 +50,17 @@ from sentinel_data.service_totals;
 
 comment on view sentinel.cost_summary is 'Total spend per service (GET /api/v1/billing/summary).';
 
+-- Which services send daily data: no usage record stamped within a day (daily CUR, Azure and
+-- FOCUS daily charges land at midnight UTC). The recommended detector judges these by the day
+-- even when asked for hours (sentinel.detect): one point a day at 00:00 is not an hourly series.
+create view sentinel.daily_services as
+select service
+from sentinel_data.service_totals
+where intraday_count = 0;
+
+comment on view sentinel.daily_services is
+    'Services whose usage records are all stamped at midnight UTC (daily exports): detection calls at hour granularity judge them by the day.';
+
 -- The per-record view computes the same exact sums with window functions, and from them the
 -- mean, stddev and z-score with the very expressions anomalies() uses, so the two agree to the
 -- last bit (a float stddev accumulated row by row depends on row order; exact sums do not).

@@ -12,12 +12,16 @@ language plpgsql
 as $$
 begin
     insert into sentinel_data.service_totals as totals
-        (service, record_count, cost_sum, cost_sum_squares)
+        (service, record_count, cost_sum, cost_sum_squares, intraday_count)
     select
         service,
         count(*) as record_count,
         sum(cost) as cost_sum,
-        sum(cost * cost) as cost_sum_squares
+        sum(cost * cost) as cost_sum_squares,
+        -- Usage stamped within the day: the service's data is not daily (sentinel.daily_services).
+        count(*) filter (
+            where charge_type = 'usage' and "timestamp" <> date_trunc('day', "timestamp", 'UTC')
+        ) as intraday_count
     from added
     group by service
     -- A fixed order, so that concurrent batches lock the service rows in the same order.
@@ -25,7 +29,8 @@ begin
     on conflict (service) do update set
         record_count = totals.record_count + excluded.record_count,
         cost_sum = totals.cost_sum + excluded.cost_sum,
-        cost_sum_squares = totals.cost_sum_squares + excluded.cost_sum_squares;
+        cost_sum_squares = totals.cost_sum_squares + excluded.cost_sum_squares,
+        intraday_count = totals.intraday_count + excluded.intraday_count;
     return null;
 end
 $$;
@@ -39,7 +44,10 @@ begin
             service,
             count(*) as record_count,
             sum(cost) as cost_sum,
-            sum(cost * cost) as cost_sum_squares
+            sum(cost * cost) as cost_sum_squares,
+            count(*) filter (
+                where charge_type = 'usage' and "timestamp" <> date_trunc('day', "timestamp", 'UTC')
+            ) as intraday_count
         from removed
         group by service
     )
@@ -47,7 +55,8 @@ begin
     set
         record_count = totals.record_count - removed_by_service.record_count,
         cost_sum = totals.cost_sum - removed_by_service.cost_sum,
-        cost_sum_squares = totals.cost_sum_squares - removed_by_service.cost_sum_squares
+        cost_sum_squares = totals.cost_sum_squares - removed_by_service.cost_sum_squares,
+        intraday_count = totals.intraday_count - removed_by_service.intraday_count
     from removed_by_service
     where totals.service = removed_by_service.service;
     delete from sentinel_data.service_totals where record_count = 0;

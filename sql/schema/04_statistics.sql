@@ -16,6 +16,18 @@ $$;
 
 comment on function sentinel.verdict_spread(double precision, double precision) is
     'The spread a detector divides by: greatest(spread, 1 percent of |expected|, 0.01).';
+-- A direction as the sign of the changes it counts: up 1, down -1, both 0 (either).
+create function sentinel.direction_sign(direction text)
+returns double precision
+language sql
+immutable
+parallel safe
+as $$
+    select case direction_sign.direction when 'up' then 1 when 'down' then -1 else 0 end::double precision
+$$;
+
+comment on function sentinel.direction_sign(text) is
+    'The sign of the changes a direction counts: up 1, down -1, both 0.';
 -- Shared by all methods, for materiality: a series' typical daily spend before a point is what
 -- its trailing window held (mean times count: the sum of the buckets present), per day of that
 -- window. Hours or days without records count as zero spend, as they cost nothing.

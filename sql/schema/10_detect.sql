@@ -175,7 +175,9 @@ returns table (
     impact_pct double precision,
     anomaly boolean,
     method text,
-    daily_spend double precision
+    daily_spend double precision,
+    -- The point's bucket: day for the series of daily services in an hour call.
+    granularity text
 )
 language sql
 stable
@@ -191,7 +193,8 @@ as $$
             baseline.baseline_count,
             baseline.expected,
             baseline.spread,
-            baseline.daily_spend
+            baseline.daily_spend,
+            false as day_bucket
         from sentinel_internal.method_baselines(
             detect.method,
             detect.granularity,
@@ -200,6 +203,36 @@ as $$
             detect.tags,
             detect.services
         ) as baseline
+        where detect.granularity <> 'hour'
+            or baseline.service is null
+            or baseline.service <> all (array(select daily.service from sentinel.daily_services as daily))
+        union all
+        -- Daily data judged daily: in an hour call, the series of services whose usage comes
+        -- once a day (sentinel.daily_services) are scored on day buckets, as granularity=day
+        -- scores them. Read only when there are such services.
+        select
+            baseline.record_id,
+            baseline.service,
+            baseline.account_id,
+            baseline.region,
+            baseline.bucket,
+            baseline.cost,
+            baseline.baseline_count,
+            baseline.expected,
+            baseline.spread,
+            baseline.daily_spend,
+            true as day_bucket
+        from sentinel_internal.method_baselines(
+            detect.method,
+            'day',
+            detect.group_by,
+            coalesce(detect.baseline, sentinel.default_window(detect.method)),
+            detect.tags,
+            detect.services
+        ) as baseline
+        where detect.granularity = 'hour'
+            and exists (select from sentinel.daily_services)
+            and baseline.service = any (array(select daily.service from sentinel.daily_services as daily))
     ),
     scored as (
         select
@@ -213,19 +246,28 @@ as $$
             baselines.expected,
             sentinel.verdict_spread(baselines.spread, baselines.expected) as spread,
             baselines.daily_spend,
-            baselines.baseline_count >= (
-                select sentinel.required_history(
-                    detect.method,
-                    detect.granularity,
-                    coalesce(detect.baseline, sentinel.default_window(detect.method))
+            baselines.day_bucket,
+            baselines.baseline_count >= case
+                when baselines.day_bucket then (
+                    select sentinel.required_history(
+                        detect.method, 'day', coalesce(detect.baseline, sentinel.default_window(detect.method))
+                    )
                 )
-            ) as enough_history,
+                else (
+                    select sentinel.required_history(
+                        detect.method,
+                        detect.granularity,
+                        coalesce(detect.baseline, sentinel.default_window(detect.method))
+                    )
+                )
+            end as enough_history,
             -- The change in the direction asked for: up, the increase; down, the decrease;
-            -- both, either.
-            case (select coalesce(detect.direction, sentinel.default_direction(detect.method)))
-                when 'down' then baselines.expected - baselines.cost
-                when 'up' then baselines.cost - baselines.expected
-                else abs(baselines.cost - baselines.expected)
+            -- both, either. The direction becomes a sign once per call, so that each point
+            -- pays a multiplication, not a comparison of strings.
+            case (select sentinel.direction_sign(coalesce(detect.direction, sentinel.default_direction(detect.method))))
+                when 0 then abs(baselines.cost - baselines.expected)
+                else (select sentinel.direction_sign(coalesce(detect.direction, sentinel.default_direction(detect.method))))
+                    * (baselines.cost - baselines.expected)
             end as change
         from baselines
         where detect.services is null
@@ -269,12 +311,13 @@ as $$
             false
         ) as anomaly,
         detect.method,
-        scored.daily_spend
+        scored.daily_spend,
+        case when scored.day_bucket then 'day' else detect.granularity end as granularity
     from scored
 $$;
 
 comment on function sentinel.detect(text, text, text[], interval, double precision, double precision, double precision, text, jsonb, text[], double precision) is
-    'Every cost point scored by a causal detector (method trailing|robust|seasonal), increases only unless direction says down or both, material ones only (min_impact dollars, min_daily_pct of the series'' daily_spend; defaults in sentinel.detector_defaults, 0 turns a floor off). select service, bucket, cost, expected, score from sentinel.detect(''trailing'', ''hour'', ''{service}'', ''7 days'', 3.0) where anomaly; tags => ''{"team": ["data", "web"]}'' scores only the records so tagged (computed from the records, not the rollups or the stored baselines).';
+    'Every cost point scored by a causal detector (method trailing|robust|seasonal), increases only unless direction says down or both, material ones only (min_impact dollars, min_daily_pct of the series'' daily_spend; defaults in sentinel.detector_defaults, 0 turns a floor off). select service, bucket, cost, expected, score from sentinel.detect(''trailing'', ''hour'', ''{service}'', ''7 days'', 3.0) where anomaly; tags => ''{"team": ["data", "web"]}'' scores only the records so tagged (computed from the records, not the rollups or the stored baselines). In an hour call the services of sentinel.daily_services are scored by the day (granularity day on those rows).';
 
 -- Consecutive flagged points of one series form one event: a lasting change alerts once. An
 -- event is ongoing only when it reaches its series' newest point and that point is the newest
@@ -303,7 +346,8 @@ returns table (
     peak_score double precision,
     peak_cost double precision,
     total_impact double precision,
-    method text
+    method text,
+    granularity text
 )
 language sql
 stable
@@ -318,6 +362,7 @@ as $$
             scored.score,
             scored.impact,
             scored.anomaly,
+            scored.granularity,
             -- Gaps and islands: every point that is not flagged ends a run, so the count of
             -- such points so far is the same for all points of one run. One sort serves both
             -- windows (same partition and order).
@@ -350,12 +395,17 @@ as $$
         min(verdicts.bucket) as started_at,
         max(verdicts.bucket) as ended_at,
         max(verdicts.bucket) = max(verdicts.series_last)
-            and max(verdicts.bucket) = max(verdicts.data_last) as ongoing,
+            and case min(verdicts.granularity)
+                -- A daily series in an hour call: its newest day holds the newest hour.
+                when 'day' then max(verdicts.bucket) + interval '1 day' > max(verdicts.data_last)
+                else max(verdicts.bucket) = max(verdicts.data_last)
+            end as ongoing,
         count(*) as point_count,
         (array_agg(verdicts.score order by abs(verdicts.score) desc))[1] as peak_score,
         max(verdicts.cost) as peak_cost,
         sum(verdicts.impact) as total_impact,
-        anomaly_events.method
+        anomaly_events.method,
+        min(verdicts.granularity) as granularity
     from verdicts
     where verdicts.anomaly
     group by verdicts.service, verdicts.account_id, verdicts.region, verdicts.island

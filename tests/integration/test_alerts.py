@@ -590,3 +590,21 @@ def test_a_monitor_alerts_only_on_material_changes_unless_its_floor_is_lowered(c
         "select min_daily_pct from sentinel.detector_defaults where recommended"
     ).fetchone()
     assert floors == {"all services": defaults[0], "every change": 0}
+
+
+def test_the_default_monitor_judges_a_daily_service_by_the_day(conn):
+    # A service billed once a day at midnight, three weeks of it, then a day at twice the
+    # usual: the hourly default monitor raises a day alert for it.
+    first = hour(HISTORY).replace(hour=0) - timedelta(days=21)
+    rows = [
+        ("Azure VMs", 50 + (day % 3), first + timedelta(days=day), "westeurope", ACCOUNTS[0])
+        for day in range(21)
+    ]
+    store(conn, rows)
+    evaluate(conn)
+    store(conn, [("Azure VMs", 100, first + timedelta(days=21), "westeurope", ACCOUNTS[0])])
+    evaluate(conn)
+    [(service, granularity, bucket_count)] = conn.execute(
+        "select service, granularity, bucket_count from sentinel.alerts"
+    ).fetchall()
+    assert (service, granularity, bucket_count) == ("Azure VMs", "day", 1)
