@@ -22,13 +22,18 @@ from (
         -- trailing and robust need half their window of history: with less, a mean or median
         -- of a few hours of one day flags the next day's rhythm (13-35 false alarms per
         -- series in its first two weeks, bench/RESULTS.md).
-        ('trailing', interval '7 days', 3.0, 3, 0.5, 'up', 0.05, 1.0, false),
-        ('robust', interval '7 days', 3.5, 3, 0.5, 'up', 0.05, 1.0, false),
+        -- Materiality: $0.05 and 1.5 percent of the series' daily spend, the largest floors
+        -- that keep every generated family's first-bucket detection in bench/eval_detectors.py
+        -- (its smallest services cost $0.15 an hour; $0.10 or 2 percent lose 4 percent of
+        -- the shift onsets' first hours), and that quiet the flicker of a $100-a-day service
+        -- at a few dollars an hour on the CUR months (bench/RESULTS.md).
+        ('trailing', interval '7 days', 3.0, 3, 0.5, 'up', 0.05, 1.5, false),
+        ('robust', interval '7 days', 3.5, 3, 0.5, 'up', 0.05, 1.5, false),
         -- Its spread is a robust (MAD) estimate over a week of residuals; 5 keeps the expected
         -- false alarms on Gaussian noise below one per series-year of hours (cost residuals
         -- have heavier tails than Gaussian ones). Chosen by bench/eval_detectors.py. Its
         -- history is counted in comparable periods (the same hour on the same kind of day).
-        ('seasonal', interval '28 days', 5.0, 3, null, 'up', 0.05, 1.0, true),
+        ('seasonal', interval '28 days', 5.0, 3, null, 'up', 0.05, 1.5, true),
         -- The verdict returned with every stored record: the trailing detector per service
         -- at record granularity with the history it needs, both directions and no floor (a
         -- verdict on each record, not an alert).

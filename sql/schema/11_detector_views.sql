@@ -38,7 +38,7 @@ comment on column sentinel.service_hourly_scores.daily_spend is
 comment on column sentinel.service_hourly_scores.impact is 'cost - expected, dollars.';
 comment on column sentinel.service_hourly_scores.impact_pct is 'impact as percent of expected; null when expected is 0.';
 comment on column sentinel.service_hourly_scores.anomaly is
-    'score > 5 (an increase) and material: impact at least $0.05 and 1 percent of daily_spend (sentinel.detector_defaults).';
+    'score > 5 (an increase) and material: impact at least $0.05 and 1.5 percent of daily_spend (sentinel.detector_defaults).';
 
 create view sentinel.service_hourly_anomalies as
 select

@@ -380,7 +380,7 @@ def test_monitor_crud_with_defaults_and_named_errors(api):
     assert body["threshold"] == 5.0
     assert body["direction"] == "up"
     assert body["group_by"] == ["account_id"]
-    assert (body["min_impact"], body["min_daily_pct"]) == (0.05, 1.0)  # the materiality floors
+    assert (body["min_impact"], body["min_daily_pct"]) == (0.05, 1.5)  # the materiality floors
     assert (
         problem_of(api.post("/api/v1/monitors", json={"name": "per account"}), 409)["errors"][0][
             "field"
@@ -572,7 +572,7 @@ def test_the_default_monitor_alerts_on_a_seeded_spike(client, database_url):
 
 def test_a_monitor_alerts_only_on_material_changes_unless_its_floor_is_lowered(conn):
     # $1.50 more in one hour of EC2 (about $190 a day): well beyond its bounds, but under 1
-    # percent of its daily spend, the default floor; a monitor with min_daily_pct 0 alerts.
+    # percent of its daily spend (the default floor is 1.5); a monitor with min_daily_pct 0 alerts.
     conn.execute(
         "insert into sentinel_data.monitor (name, min_daily_pct) values ('every change', 0)"
     )

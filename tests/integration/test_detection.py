@@ -769,7 +769,7 @@ def test_detector_defaults_have_one_home_that_the_api_lists_and_uses(client) -> 
         "history_share": None,
         "direction": "up",
         "min_impact": 0.05,
-        "min_daily_pct": 1.0,
+        "min_daily_pct": 1.5,
         "recommended": True,
     }
     assert (by_name["trailing"]["window"], by_name["trailing"]["threshold"]) == ("7d", 3.0)
