@@ -125,6 +125,10 @@ def available() -> tuple[dict[str, Callable[[list[datetime], list[float]], list[
     except ImportError:
         missing.append("MSTL (statsmodels)")
     try:
+        import logging
+
+        # prophet logs an ERROR at import when plotly (plots only) is missing, once a process.
+        logging.getLogger("prophet.plot").disabled = True
         import prophet as _prophet  # noqa: F401
 
         peers["peer: Prophet (daily refit, 99% interval)"] = prophet
