@@ -593,47 +593,52 @@ def main() -> int:
             )
         # spawn: the workers start clean, without this process's connections or threads.
         options.pool = ProcessPoolExecutor(options.jobs, mp_context=get_context("spawn"))
-    queries = load_queries(HERE / "sql")
     started = time.perf_counter()
     try:
-        with scratch_database(options.prefix) as url, psycopg.connect(url) as conn:
-            if "generated" in chosen:
-                for title, data in (
-                    ("generated: spikes", generated("spikes", 0)),
-                    ("generated: surges", generated("surges", 0)),
-                    ("generated: level shifts", generated_shifts(0)),
-                ):
-                    evaluate(conn, queries, title, data, "hour", options)
-            if not DATA.is_dir():
-                print(f"\n{DATA} is missing: NAB, Microsoft and CUR data sets skipped.")
-                return 0
-            if "nab" in chosen:
-                evaluate(
-                    conn,
-                    queries,
-                    "NAB realAWSCloudwatch + realKnownCause",
-                    nab(),
-                    "hour",
-                    options,
-                    options.slow_real,
-                )
-            if "ms" in chosen:
-                evaluate(
-                    conn,
-                    queries,
-                    "Microsoft cloud monitoring",
-                    microsoft(),
-                    "hour",
-                    options,
-                    options.slow_real,
-                )
-        if "cur" in chosen:
-            cur_case(queries, options)
+        run(options, chosen)
     finally:
         if options.pool is not None:
             options.pool.shutdown(cancel_futures=True)
     print(f"\neval: {time.perf_counter() - started:.0f} s wall time")
     return 0
+
+
+def run(options: argparse.Namespace, chosen: set[str]) -> None:
+    """Every chosen data set, one table each (the CUR case in a scratch database of its own)."""
+    queries = load_queries(HERE / "sql")
+    with scratch_database(options.prefix) as url, psycopg.connect(url) as conn:
+        if "generated" in chosen:
+            for title, data in (
+                ("generated: spikes", generated("spikes", 0)),
+                ("generated: surges", generated("surges", 0)),
+                ("generated: level shifts", generated_shifts(0)),
+            ):
+                evaluate(conn, queries, title, data, "hour", options)
+        if not DATA.is_dir():
+            print(f"\n{DATA} is missing: NAB, Microsoft and CUR data sets skipped.")
+            return
+        if "nab" in chosen:
+            evaluate(
+                conn,
+                queries,
+                "NAB realAWSCloudwatch + realKnownCause",
+                nab(),
+                "hour",
+                options,
+                options.slow_real,
+            )
+        if "ms" in chosen:
+            evaluate(
+                conn,
+                queries,
+                "Microsoft cloud monitoring",
+                microsoft(),
+                "hour",
+                options,
+                options.slow_real,
+            )
+    if "cur" in chosen:
+        cur_case(queries, options)
 
 
 if __name__ == "__main__":
