@@ -139,7 +139,7 @@ def available() -> tuple[dict[str, Callable[[list[datetime], list[float]], list[
 
 def run(label: str, times: list[datetime], values: list[float]) -> tuple[list[bool], float]:
     """The flags of the peer of this label on one series, and the seconds it took."""
+    peers, _ = available()  # the first call in a process imports statsmodels and prophet
     started = time.perf_counter()
-    peers, _ = available()
     flags = peers[label](times, values)
     return flags, time.perf_counter() - started
