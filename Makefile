@@ -59,10 +59,10 @@ bench-large: $(STAMP) ## /anomalies, original and recommended, at 10M records (t
 fuzz: $(STAMP) ## generated requests from the OpenAPI document against a real server; fails on any 5xx (schemathesis)
 	$(BIN)/python bench/fuzz_openapi.py
 
-eval: $(STAMP) ## score every detector and the peers that are installed on generated and labelled series (reads ../shared/data)
+eval: $(STAMP) ## score every detector and the installed peers on generated, labelled and CUR series, all on the same series (reads ../shared/data)
 	$(BIN)/python bench/eval_detectors.py
 
-eval-peers: $(STAMP) ## install the [eval] extra (pandas, statsmodels, prophet), then make eval with MSTL and Prophet as peers
+eval-peers: $(STAMP) ## install the [eval] extra (pandas, statsmodels, prophet), then make eval with MSTL and Prophet on every generated seed and the CUR case
 	$(BIN)/python -m pip install --quiet -e ".[dev,embedded,eval]"
 	$(BIN)/python bench/eval_detectors.py
 

@@ -6,37 +6,48 @@ Data sets:
   true alarm only during its first day), one family per table, four independent draws (seeds)
   pooled per family;
 - nab: NAB realAWSCloudwatch + realKnownCause with their published windows;
-- ms: Microsoft cloud monitoring (runs of Label = 1 are the windows).
+- ms: Microsoft cloud monitoring (runs of Label = 1 are the windows);
+- cur: the three AWS CUR months (Oct-Dec 2018), imported with Sentinel's own importer into a
+  scratch database of their own, each service's usage summed per hour as the recommended
+  detector sees it, labelled in bench/cur_labels.csv (the visible steps, stops, dips and spikes,
+  chosen as its comment says); after the table, the recommended detector's events over the 92
+  days at its defaults, each with service, start, direction, impact and whether it touches a fee
+  day (the 1st of a month, or a day with the service's RIFee line items).
 The real data sets are read from ../shared/data (SENTINEL_DATA_DIR); they are skipped, saying
 so, when missing.
 
 Each series is loaded as the cost of one service into a scratch database on 127.0.0.1 (created
 from SENTINEL_BENCH_ADMIN_URL, default postgresql://postgres@127.0.0.1:5432/postgres, dropped at
-the end), and the detectors run in SQL. Scoring is per event window: a window is found when a
+the end), and the detectors run in SQL at their defaults: every parameter after group_by is left
+out (null), as the API leaves out what a client does not give, so the scores follow
+sentinel.detector_defaults. Scoring is per event window: a window is found when a
 flagged point falls inside it (recall); a run of consecutive flagged points is one alarm, true
 when it is the first to overlap a window, ignored when the window was already found, false when
 it overlaps none (precision, as in NAB); delay is the number of buckets from the window start to
 the first flag in it. The original rule is scored at its best threshold per data set (every
-0.25 from 1 to 10, chosen in hindsight).
+0.25 from 1 to 10, chosen in hindsight); on the CUR case, where a service has many records an
+hour, an hour is flagged when any of its records is.
 
 A second scoring sits beside it, per flagged bucket: every flagged bucket outside a window is a
 false alarm (precision = flagged buckets inside windows / all flagged buckets; recall is still the
 share of windows found), so a detector that keeps flagging after an event pays for each bucket.
+Each generated family also gets a table per seed (per-bucket F1 / per-window F1 of every method
+on that seed's six series alone, and each method's lowest per-bucket F1).
 
 Peers (bench/peers.py) run causally in Python on the same series and labels, each hour judged
 only from earlier data: rolling z-score and rolling MAD always; MSTL and Prophet when the `eval`
-extra is installed (otherwise skipped, saying so). MSTL and Prophet refit daily and are slow
-(about 8 s and 7 s per 70-day series here, 10 min each for the 72 generated
-series), so by
-default they run on the series of one seed per generated family (--slow-seeds 7, "all" for
-every seed) and on no real data set unless --slow-real is given; their rows say which series
-they cover.
+extra is installed (otherwise skipped, saying so). Every peer runs on every series of a table
+(every seed of every generated family, and the CUR case), in --jobs processes (default: the
+number of CPUs) while the SQL detectors run. MSTL and Prophet refit daily and are slow (about
+8 s and 7 s of one CPU per 70-day series here), so they run on NAB and Microsoft only with
+--slow-real (their rows are then absent, not partial).
 
-    .venv/bin/python bench/eval_detectors.py [--only generated,nab,ms] [--no-peers]
-        [--slow-seeds 7|all] [--slow-real] [--prefix sentinel_eval]
+    .venv/bin/python bench/eval_detectors.py [--only generated,nab,ms,cur] [--no-peers]
+        [--slow-real] [--jobs 2] [--prefix sentinel_eval]
 """
 
 import argparse
+import asyncio
 import csv
 import json
 import math
@@ -44,13 +55,16 @@ import os
 import random
 import sys
 import time
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from multiprocessing import get_context
 from pathlib import Path
 
 import psycopg
 
 from peers import available as available_peers
+from peers import run as run_peer
 from scratch import scratch_database
 from sentinel.db import load_queries
 from sentinel.detection import METHODS
@@ -71,6 +85,10 @@ class Series:
     times: list[datetime]
     values: list[float]
     windows: list[tuple[datetime, datetime]]  # [start, end) of each labelled anomaly
+
+
+# One row of a table: its label, the series it covers and its flags per series.
+Row = tuple[str, list[Series], dict[str, list[tuple[datetime, bool]]]]
 
 
 @dataclass
@@ -280,6 +298,47 @@ def buckets(one: Series, bucket: timedelta) -> tuple[list[datetime], list[float]
     return times, [sums[t] for t in times]
 
 
+# ---------------------------------------------------------------------------- tables
+
+
+def seed_of(name: str) -> str:
+    """The seed of a generated series, from its name gen-<family>-<seed>-<index>."""
+    return name.rsplit("-", 2)[-2]
+
+
+def per_seed_table(rows: list[Row], bucket: timedelta) -> list[str]:
+    """Markdown: per-bucket F1 / per-window F1 of each method on each seed's series alone."""
+    seeds = sorted({seed_of(s.name) for _, subset, _ in rows for s in subset}, key=int)
+    lines = [
+        "| method | " + " | ".join(f"seed {seed}" for seed in seeds) + " | lowest per-bucket F1 |",
+        "|---|" + "---|" * (len(seeds) + 1),
+    ]
+    for name, subset, flags in rows:
+        cells, lowest = [], 1.0
+        for seed in seeds:
+            one_seed = [s for s in subset if seed_of(s.name) == seed]
+            _, _, bucket_f1, _ = score_buckets(one_seed, flags)
+            lowest = min(lowest, bucket_f1)
+            cells.append(f"{bucket_f1:.2f} / {score(one_seed, flags, bucket).f1:.2f}")
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {lowest:.2f} |")
+    return lines
+
+
+def per_bucket(
+    flags: dict[str, list[tuple[datetime, bool]]], bucket: timedelta
+) -> dict[str, list[tuple[datetime, bool]]]:
+    """Flags of records as flags of buckets: a bucket is flagged when any record in it is."""
+    epoch = datetime(2000, 1, 1, tzinfo=UTC)
+    out = {}
+    for name, points in flags.items():
+        merged: dict[datetime, bool] = {}
+        for t, flagged in points:
+            start = epoch + (t - epoch) // bucket * bucket
+            merged[start] = merged.get(start, False) or flagged
+        out[name] = sorted(merged.items())
+    return out
+
+
 # ---------------------------------------------------------------------------- database
 
 
@@ -290,26 +349,42 @@ def evaluate(
     data: list[Series],
     granularity: str,
     options: argparse.Namespace,
-    real: bool = False,
+    slow_peers: bool = True,
+    load: bool = True,
+    original_per_bucket: bool = False,
 ) -> None:
-    conn.execute(queries["eval_reset"])
-    for one in data:
-        conn.execute(
-            queries["eval_load"],
-            {"service": one.name, "costs": one.values, "timestamps": one.times},
-        )
-    conn.commit()
+    """Score Sentinel's detectors, the original rule and the peers on the same series.
+
+    load=False: the series are in the database already (an import), and `data` holds them as
+    the detectors see them. The peers run in options.pool meanwhile, every peer on every series
+    (slow_peers=False leaves MSTL and Prophet out, and their rows with them).
+    """
+    if load:
+        conn.execute(queries["eval_reset"])
+        for one in data:
+            conn.execute(
+                queries["eval_load"],
+                {"service": one.name, "costs": one.values, "timestamps": one.times},
+            )
+        conn.commit()
     bucket = timedelta(hours=1) if granularity == "hour" else timedelta(days=1)
-    rows = []
+    peers_started = time.perf_counter()
+    jobs: dict[str, list[tuple[str, Future]]] = {}
+    if options.pool is not None:
+        peers, _ = available_peers()
+        for label in peers:
+            if not slow_peers and ("Prophet" in label or "MSTL" in label):
+                continue
+            jobs[label] = []
+            for one in data:
+                times, values = buckets(one, bucket)
+                future = options.pool.submit(run_peer, label, times, values)
+                jobs[label].append((one.name, future))
+    rows: list[Row] = []
     defaults = conn.execute(queries["eval_defaults"], {"methods": list(METHODS)}).fetchall()
     for method, window, threshold, recommended in defaults:
         flags: dict[str, list[tuple[datetime, bool]]] = {}
-        params = {
-            "method": method,
-            "granularity": granularity,
-            "window": window,
-            "threshold": threshold,
-        }
+        params = {"method": method, "granularity": granularity}
         for service, at, anomaly in conn.execute(queries["eval_detect"], params):
             flags.setdefault(service, []).append((at, anomaly))
         label = f"{method} ({window.days}d, {threshold:g})"
@@ -322,6 +397,8 @@ def evaluate(
         flags = {}
         for service, at, abs_z in original:
             flags.setdefault(service, []).append((at, abs_z is not None and abs_z > threshold))
+        if original_per_bucket:
+            flags = per_bucket(flags, bucket)
         result = score(data, flags, bucket)
         if best is None or result.f1 > best[0].f1:
             best = (result, (f"original z-score (best |z| > {threshold:g})", data, flags))
@@ -329,25 +406,16 @@ def evaluate(
     rows.append(best[1])
     conn.rollback()
     timings = []
-    if not options.no_peers:
-        peers, _ = available_peers()
-        for label, detect in peers.items():
-            subset = data
-            if "Prophet" in label or "MSTL" in label:
-                if real and not options.slow_real:
-                    continue
-                if not real and options.slow_seeds != "all":
-                    seeds = set(options.slow_seeds.split(","))
-                    subset = [s for s in data if s.name.split("-")[2] in seeds]
-                    label += f" [seeds {options.slow_seeds}: {len(subset)} series]"
-            started = time.perf_counter()
-            flags = {}
-            for one in subset:
-                times, values = buckets(one, bucket)
-                flags[one.name] = list(zip(times, detect(times, values), strict=True))
-            elapsed = time.perf_counter() - started
-            timings.append((label, len(subset), elapsed))
-            rows.append((label, subset, flags))
+    for label, futures in jobs.items():
+        flags, seconds = {}, 0.0
+        for name, future in futures:
+            times_flags, elapsed = future.result()
+            times = buckets(next(s for s in data if s.name == name), bucket)[0]
+            flags[name] = list(zip(times, times_flags, strict=True))
+            seconds += elapsed
+        timings.append((label, len(futures), seconds))
+        rows.append((label, data, flags))
+    peers_wall = time.perf_counter() - peers_started
     print(
         f"\n### {title} ({len(data)} series, "
         f"{sum(len(s.windows) for s in data)} windows, {granularity} buckets)\n"
@@ -367,9 +435,138 @@ def evaluate(
             f"| {delay} | {first} | {result.alarms} "
             f"| {bucket_precision:.2f} | {bucket_f1:.2f} | {false_buckets} |"
         )
+    if data and all(s.name.startswith("gen-") for s in data):
+        print("\nPer seed, per-bucket F1 / per-window F1:\n")
+        print("\n".join(per_seed_table(rows, bucket)))
     for label, count, elapsed in timings:
         print(f"\n{label}: {elapsed:.1f} s for {count} series", end="")
+    if timings:
+        print(
+            f"\n\npeers: {peers_wall:.1f} s wall time for this table "
+            f"({options.jobs} processes, beside the SQL detectors)",
+            end="",
+        )
     print()
+    sys.stdout.flush()
+
+
+# ---------------------------------------------------------------------------- CUR case
+
+
+def cur_labels(path: Path) -> list[tuple[str, datetime, datetime, str]]:
+    """The labelled windows of the CUR case: service, start, end ([start, end), UTC), what.
+
+    Lines starting with # are comments (how the labels were chosen).
+    """
+    lines = [line for line in path.read_text().splitlines() if not line.startswith("#")]
+    out = []
+    for row in csv.DictReader(line for line in lines if line.strip()):
+        start, end = _ts(row["start"]), _ts(row["end"])
+        if not start < end:
+            raise ValueError(f"{path.name}: {row['service']} {row['start']}: end before start")
+        out.append((row["service"], start, end, row["what"]))
+    return out
+
+
+async def import_exports(url: str, files: list[Path]) -> int:
+    """Import the files as `sentinel import` does (one transaction each), refresh the baselines."""
+    from sentinel.importers import import_file
+    from sentinel.queries import Queries
+
+    queries, rows = Queries(), 0
+    async with await psycopg.AsyncConnection.connect(url, options="-c TimeZone=UTC") as conn:
+        for path in files:
+            rows += (await import_file(conn, queries, path)).row_count
+        await queries.refresh_baselines(conn)
+        await conn.commit()
+    return rows
+
+
+def cur_case(queries: dict[str, str], options: argparse.Namespace) -> None:
+    files = sorted((DATA / "aws_cur").glob("*.parquet"))
+    if not files:
+        print(f"\n{DATA / 'aws_cur'} holds no Parquet file: CUR case skipped.")
+        return
+    labels = cur_labels(HERE / "cur_labels.csv")
+    with scratch_database(f"{options.prefix}_cur") as url:
+        started = time.perf_counter()
+        rows = asyncio.run(import_exports(url, files))
+        imported = time.perf_counter() - started
+        with psycopg.connect(url) as conn:
+            points: dict[str, tuple[list[datetime], list[float]]] = {}
+            for service, at, cost in conn.execute(queries["eval_series"], {"granularity": "hour"}):
+                times, values = points.setdefault(service, ([], []))
+                times.append(at)
+                values.append(cost)
+            data = [
+                Series(
+                    service,
+                    times,
+                    values,
+                    [(start, end) for name, start, end, _ in labels if name == service],
+                )
+                for service, (times, values) in sorted(points.items())
+            ]
+            unknown = {name for name, *_ in labels} - set(points)
+            if unknown:
+                sys.exit(f"cur_labels.csv names services the import does not hold: {unknown}")
+            print(
+                f"\nCUR: {rows:,} line items of {len(files)} files imported with sentinel's "
+                f"importer in {imported:.1f} s (baselines refreshed)"
+            )
+            evaluate(
+                conn,
+                queries,
+                "AWS CUR Oct-Dec 2018, usage per service (labels: bench/cur_labels.csv)",
+                data,
+                "hour",
+                options,
+                load=False,
+                original_per_bucket=True,
+            )
+            cur_events(conn, queries, labels)
+
+
+def cur_events(
+    conn: psycopg.Connection,
+    queries: dict[str, str],
+    labels: list[tuple[str, datetime, datetime, str]],
+) -> None:
+    """The recommended detector's events at its defaults over the 92 days, one line each."""
+    hour = timedelta(hours=1)
+    events = conn.execute(queries["eval_events"], {"granularity": "hour"}).fetchall()
+    days = conn.execute(queries["eval_events"], {"granularity": "day"}).fetchall()
+    conn.rollback()
+    print(
+        "\n#### CUR: the recommended detector's events at its defaults "
+        "(sentinel.anomaly_events, hour buckets)\n"
+    )
+    print("| service | start (UTC) | hours | direction | total impact ($) | fee day | label |")
+    print("|---|---|---|---|---|---|---|")
+    counts = {"down": 0, "under5": 0, "under1": 0, "fee": 0, "labelled": 0}
+    for service, started, ended, count, impact, first_of_month, fee_records in events:
+        matched = [
+            what
+            for name, start, end, what in labels
+            if name == service and started < end and start < ended + hour
+        ]
+        fee = [why for why, on in (("1st", first_of_month), ("RIFee", fee_records)) if on]
+        counts["down"] += impact < 0
+        counts["under5"] += abs(impact) < 5
+        counts["under1"] += abs(impact) < 1
+        counts["fee"] += bool(fee)
+        counts["labelled"] += bool(matched)
+        print(
+            f"| {service} | {started:%Y-%m-%d %H:%M} | {count} | "
+            f"{'up' if impact > 0 else 'down'} | {impact:.2f} | {', '.join(fee) or 'no'} "
+            f"| {'; '.join(matched) or '-'} |"
+        )
+    print(
+        f"\n{len(events)} events over the 92 days at hour granularity: {counts['down']} "
+        f"decreases, {counts['under5']} under $5, {counts['under1']} under $1, "
+        f"{counts['fee']} on a fee day, {counts['labelled']} on a labelled change; "
+        f"{len(days)} events at day granularity"
+    )
     sys.stdout.flush()
 
 
@@ -377,15 +574,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--only", default="generated,nab,ms")
+    parser.add_argument("--only", default="generated,nab,ms,cur")
     parser.add_argument("--no-peers", action="store_true", help="score Sentinel's detectors only")
-    parser.add_argument(
-        "--slow-seeds", default="7", help="generated seeds MSTL and Prophet run on, or all"
-    )
     parser.add_argument("--slow-real", action="store_true", help="MSTL and Prophet on NAB, MS")
+    parser.add_argument(
+        "--jobs", type=int, default=os.cpu_count() or 1, help="processes the peers run in"
+    )
     parser.add_argument("--prefix", default="sentinel_eval", help="scratch database name prefix")
     options = parser.parse_args()
     chosen = set(options.only.split(","))
+    options.pool = None
     if not options.no_peers:
         _, missing = available_peers()
         if missing:
@@ -393,6 +591,20 @@ def main() -> int:
                 f"peers skipped: {', '.join(missing)} not installed "
                 '(pip install -e ".[eval]" or make eval-peers)'
             )
+        # spawn: the workers start clean, without this process's connections or threads.
+        options.pool = ProcessPoolExecutor(options.jobs, mp_context=get_context("spawn"))
+    started = time.perf_counter()
+    try:
+        run(options, chosen)
+    finally:
+        if options.pool is not None:
+            options.pool.shutdown(cancel_futures=True)
+    print(f"\neval: {time.perf_counter() - started:.0f} s wall time")
+    return 0
+
+
+def run(options: argparse.Namespace, chosen: set[str]) -> None:
+    """Every chosen data set, one table each (the CUR case in a scratch database of its own)."""
     queries = load_queries(HERE / "sql")
     with scratch_database(options.prefix) as url, psycopg.connect(url) as conn:
         if "generated" in chosen:
@@ -403,8 +615,8 @@ def main() -> int:
             ):
                 evaluate(conn, queries, title, data, "hour", options)
         if not DATA.is_dir():
-            print(f"\n{DATA} is missing: NAB and Microsoft data sets skipped.")
-            return 0
+            print(f"\n{DATA} is missing: NAB, Microsoft and CUR data sets skipped.")
+            return
         if "nab" in chosen:
             evaluate(
                 conn,
@@ -413,13 +625,20 @@ def main() -> int:
                 nab(),
                 "hour",
                 options,
-                True,
+                options.slow_real,
             )
         if "ms" in chosen:
             evaluate(
-                conn, queries, "Microsoft cloud monitoring", microsoft(), "hour", options, True
+                conn,
+                queries,
+                "Microsoft cloud monitoring",
+                microsoft(),
+                "hour",
+                options,
+                options.slow_real,
             )
-    return 0
+    if "cur" in chosen:
+        cur_case(queries, options)
 
 
 if __name__ == "__main__":

@@ -13,11 +13,14 @@ flagged before its detector has the history it needs.
   99% interval.
 
 rolling z and MAD need nothing beyond the standard library; MSTL and Prophet need the `eval` extra
-(pip install -e ".[eval]"), and `available()` says which of them can run.
+(pip install -e ".[eval]"), and `available()` says which of them can run. `run()` runs one peer
+on one series by its label, so that a process pool can run them in parallel (the MSTL and
+Prophet peers take seconds per series; the labels and the series pickle, the functions do not).
 """
 
 import math
 import statistics
+import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -122,9 +125,21 @@ def available() -> tuple[dict[str, Callable[[list[datetime], list[float]], list[
     except ImportError:
         missing.append("MSTL (statsmodels)")
     try:
+        import logging
+
+        # prophet logs an ERROR at import when plotly (plots only) is missing, once a process.
+        logging.getLogger("prophet.plot").disabled = True
         import prophet as _prophet  # noqa: F401
 
         peers["peer: Prophet (daily refit, 99% interval)"] = prophet
     except ImportError:
         missing.append("Prophet")
     return peers, missing
+
+
+def run(label: str, times: list[datetime], values: list[float]) -> tuple[list[bool], float]:
+    """The flags of the peer of this label on one series, and the seconds it took."""
+    peers, _ = available()  # the first call in a process imports statsmodels and prophet
+    started = time.perf_counter()
+    flags = peers[label](times, values)
+    return flags, time.perf_counter() - started

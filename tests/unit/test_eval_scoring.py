@@ -71,3 +71,74 @@ def test_peers_see_the_series_summed_per_hour() -> None:
     times = [START + timedelta(minutes=5 * k) for k in range(24)]
     one = Series("five-minutes", times, [1.0] * 24, [])
     assert buckets(one, timedelta(hours=1)) == ([START, START + timedelta(hours=1)], [12.0, 12.0])
+
+
+def test_the_cur_labels_parse_with_their_comments(tmp_path: Path) -> None:
+    from eval_detectors import cur_labels
+
+    path = tmp_path / "labels.csv"
+    path.write_text(
+        "# how they were chosen\n"
+        "service,start,end,what\n"
+        "AWS Glue,2018-10-09 23:00,2018-10-10 23:00,step up\n"
+        "\n"
+        "# a comment between rows\n"
+        "Amazon QuickSight,2018-12-27 06:00,2018-12-28 06:00,stop\n"
+    )
+    assert cur_labels(path) == [
+        (
+            "AWS Glue",
+            datetime(2018, 10, 9, 23, tzinfo=UTC),
+            datetime(2018, 10, 10, 23, tzinfo=UTC),
+            "step up",
+        ),
+        (
+            "Amazon QuickSight",
+            datetime(2018, 12, 27, 6, tzinfo=UTC),
+            datetime(2018, 12, 28, 6, tzinfo=UTC),
+            "stop",
+        ),
+    ]
+    path.write_text("service,start,end,what\nAWS Glue,2018-10-10 00:00,2018-10-09 00:00,x\n")
+    with pytest.raises(ValueError, match="end before start"):
+        cur_labels(path)
+
+
+def test_the_repository_cur_labels_are_windows_in_the_three_months() -> None:
+    from eval_detectors import HERE, cur_labels
+
+    labels = cur_labels(HERE / "cur_labels.csv")
+    assert labels
+    for _, start, end, what in labels:
+        assert datetime(2018, 10, 1, tzinfo=UTC) <= start < end <= datetime(2019, 1, 1, tzinfo=UTC)
+        assert what
+
+
+def test_the_per_seed_table_scores_each_seed_alone() -> None:
+    from eval_detectors import per_seed_table, seed_of
+
+    assert seed_of("gen-long-surges-11-3") == "11"
+    assert seed_of("gen-spikes-7-0") == "7"
+    window = [(START + timedelta(hours=10), START + timedelta(hours=11))]
+    data = [
+        Series("gen-spikes-7-0", hours(30), [1.0] * 30, window),
+        Series("gen-spikes-11-0", hours(30), [1.0] * 30, window),
+    ]
+    found = [(t, h == 10) for h, t in enumerate(hours(30))]
+    # Seed 11: the window found, plus one false bucket (per bucket 2/3, per window 2/3).
+    noisy = [(t, h in (10, 20)) for h, t in enumerate(hours(30))]
+    flags = {"gen-spikes-7-0": found, "gen-spikes-11-0": noisy}
+    header, rule, row = per_seed_table([("m", data, flags)], timedelta(hours=1))
+    assert header == "| method | seed 7 | seed 11 | lowest per-bucket F1 |"
+    assert rule == "|---|---|---|---|"
+    assert row == "| m | 1.00 / 1.00 | 0.67 / 0.67 | 0.67 |"
+
+
+def test_record_flags_become_bucket_flags() -> None:
+    from eval_detectors import per_bucket
+
+    at = [START, START + timedelta(minutes=20), START + timedelta(hours=1, minutes=5)]
+    flags = {"s": [(at[0], False), (at[1], True), (at[2], False)]}
+    assert per_bucket(flags, timedelta(hours=1)) == {
+        "s": [(START, True), (START + timedelta(hours=1), False)]
+    }
