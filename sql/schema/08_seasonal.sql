@@ -7,7 +7,8 @@
 --     the same kind of day, weekday or weekend; for day buckets the same kind of day), of each
 --     peer's ratio to the mean of the 7 days before that peer, so growth and earlier level
 --     shifts do not bias it and a past spike at 14:00 does not mask the next one;
---   level: of two levels, the one that puts the expected value nearer the cost: the day level,
+--   level: of two levels, the one that puts the expected value nearer the cost when they
+--     disagree by more than a quarter (sentinel_internal.seasonal_level): the day level,
 --     the median of cost / shape over the preceding day (week, for day buckets), so the
 --     baseline follows a lasting change after half that span (a level shift alerts once, at its
 --     onset) while spikes and surges shorter than that do not move it; and the usual level, the
@@ -163,6 +164,35 @@ $$;
 comment on function sentinel_internal.seasonal_shapes(text, text[], interval, boolean, text[], timestamptz[], timestamptz[], jsonb) is
     'Seasonal stage 1: each point''s ratio to its trailing mean and its shape (median ratio of the comparable periods in the window).';
 
+-- The level a point is judged against (stage 2 and the append plan of 09_refresh.sql): the
+-- usual level when the two levels disagree by more than a quarter of the usual level (a recent
+-- excursion the day level still holds) and it puts the expected value nearer the cost; else
+-- the day level. The gap keeps every point of ordinary days on the day level, as before:
+-- choosing the nearer of two close levels would shrink the residuals, hence the spreads, and
+-- flag noise. Null without a day level; a missing usual level keeps the day level.
+create function sentinel_internal.seasonal_level(
+    cost double precision,
+    shape double precision,
+    day_level double precision,
+    usual_level double precision
+)
+returns double precision
+language sql
+immutable
+as $$
+    select case
+        when abs(seasonal_level.day_level - seasonal_level.usual_level)
+                > 0.25 * abs(seasonal_level.usual_level)
+            and abs(seasonal_level.cost - seasonal_level.shape * seasonal_level.usual_level)
+                < abs(seasonal_level.cost - seasonal_level.shape * seasonal_level.day_level)
+        then seasonal_level.usual_level
+        else seasonal_level.day_level
+    end
+$$;
+
+comment on function sentinel_internal.seasonal_level(double precision, double precision, double precision, double precision) is
+    'The seasonal level of a point: the usual level when it differs from the day level by more than a quarter and explains the cost better, else the day level.';
+
 -- Stage 2, the level and the expected value. Two levels, each the median of earlier points only:
 --   * the day level: the median of cost / shape over the preceding day (week, for day buckets),
 --     so the baseline follows a lasting change after half that span while shorter spikes and
@@ -170,8 +200,10 @@ comment on function sentinel_internal.seasonal_shapes(text, text[], interval, bo
 --   * the usual level: the median of the day levels of the same hour (for day buckets, of each
 --     day) on the days of the preceding usual_level_span (7 days), which a surge of up to a day
 --     moves on one or two of the seven, and a lasting change only after about four days.
--- The expected value is the shape times whichever of the two lies nearer the cost: a point is
--- judged against the better of two causal baselines. When the day level still holds a surge
+-- The expected value is the shape times the day level, or, when the two levels disagree (a
+-- recent excursion) and the usual one lies nearer the cost, times the usual level
+-- (sentinel_internal.seasonal_level): a point is judged against the better of two causal
+-- baselines. When the day level still holds a surge
 -- that has just ended, the return to the usual shape is explained by the usual level, so the
 -- end of a surge is flagged in neither direction (with the day level alone it read as a drop
 -- for half a day) and the reported expected value is the usual one again at once. At the onset
@@ -331,12 +363,10 @@ as $$
         usual.seasonal_count,
         usual.shape,
         case
-            when not usual.target then usual.stored_expected
-            -- Ties and a missing usual level keep the day level; no day level, no expected value.
-            when abs(usual.cost - usual.shape * usual_level.median)
-                < abs(usual.cost - usual.shape * usual.day_level)
-            then usual.shape * usual_level.median
-            else usual.shape * usual.day_level
+            when usual.target
+            then usual.shape
+                * sentinel_internal.seasonal_level(usual.cost, usual.shape, usual.day_level, usual_level.median)
+            else usual.stored_expected
         end as expected
     from usual
     cross join lateral (
@@ -346,7 +376,7 @@ as $$
 $$;
 
 comment on function sentinel_internal.seasonal_levels(text, text[], interval, boolean, text[], timestamptz[], timestamptz[], jsonb) is
-    'Seasonal stage 2: expected = shape times the level nearer the cost of two: the day level (median deseasonalized cost of the preceding day) and the usual level (median of the day levels of the same hour on the 7 days before).';
+    'Seasonal stage 2: expected = shape times the level nearer the cost of two that disagree by more than a quarter (else the day level): the day level (median deseasonalized cost of the preceding day) and the usual level (median of the day levels of the same hour on the 7 days before).';
 
 -- Stage 3, the residuals: each target with the absolute residuals of the same hours in the
 -- window, and one row per series and UTC day with the robust spreads pooled from the residuals
@@ -672,4 +702,4 @@ as $$
 $$;
 
 comment on function sentinel.seasonal_baseline(text, text[], interval) is
-    'Each cost point with expected = seasonal shape (median ratio of the same hour of day and kind of day in the preceding window) times level (of the day level, the median deseasonalized cost of the preceding day, and the usual level, the median day level of the same hour on the 7 days before, the one nearer the cost), and spread = the greatest of: |expected| * robust spread of the relative residuals of the 7 whole UTC days before the point''s day (28 for day buckets), sqrt(|expected|) * robust spread of the residuals / sqrt(|expected|) of those days, and the robust spread of the same hours'' absolute residuals in the window; daily_spend is the series'' mean daily spend over the trailing 7 days.';
+    'Each cost point with expected = seasonal shape (median ratio of the same hour of day and kind of day in the preceding window) times level (of the day level, the median deseasonalized cost of the preceding day, and the usual level, the median day level of the same hour on the 7 days before, the one nearer the cost when they differ by more than a quarter), and spread = the greatest of: |expected| * robust spread of the relative residuals of the 7 whole UTC days before the point''s day (28 for day buckets), sqrt(|expected|) * robust spread of the residuals / sqrt(|expected|) of those days, and the robust spread of the same hours'' absolute residuals in the window; daily_spend is the series'' mean daily spend over the trailing 7 days.';

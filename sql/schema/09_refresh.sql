@@ -61,12 +61,9 @@ begin
             touched.cost / nullif(week.baseline_mean, 0)::double precision as ratio,
             coalesce(period.ratio_count, 0) as seasonal_count,
             -- As in sentinel_internal.seasonal_levels: the level nearer the cost.
-            case
-                when abs(touched.cost - nullif(period.shape, 0) * usual.level)
-                    < abs(touched.cost - nullif(period.shape, 0) * day.level)
-                then nullif(period.shape, 0) * usual.level
-                else nullif(period.shape, 0) * day.level
-            end as expected,
+            nullif(period.shape, 0)
+                * sentinel_internal.seasonal_level(touched.cost, nullif(period.shape, 0), day.level, usual.level)
+                as expected,
             nullif(period.shape, 0) as shape,
             pooled.mad as pooled_mad,
             pooled.mean_deviation as pooled_mean_deviation,
