@@ -203,10 +203,10 @@ comment on function sentinel_internal.seasonal_level(double precision, double pr
 -- The expected value is the shape times the day level, or, when the two levels disagree (a
 -- recent excursion) and the usual one lies nearer the cost, times the usual level
 -- (sentinel_internal.seasonal_level): a point is judged against the better of two causal
--- baselines. When the day level still holds a surge
--- that has just ended, the return to the usual shape is explained by the usual level, so the
--- end of a surge is flagged in neither direction (with the day level alone it read as a drop
--- for half a day) and the reported expected value is the usual one again at once. At the onset
+-- baselines. When the day level still holds a surge that has just ended, the return to the
+-- usual shape is explained by the usual level, so the end of a surge is flagged in neither
+-- direction (with the day level alone it read as a drop for half a day) and the reported
+-- expected value is the usual one again at once. At the onset
 -- of a spike, surge or lasting shift the two levels agree (no recent excursion), so all three
 -- are flagged in their first bucket as before, and a lasting shift stops alerting once the day
 -- level has followed, as before. The price: while the two disagree (the days after a lasting

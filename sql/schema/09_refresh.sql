@@ -60,7 +60,7 @@ begin
             week.baseline_stddev,
             touched.cost / nullif(week.baseline_mean, 0)::double precision as ratio,
             coalesce(period.ratio_count, 0) as seasonal_count,
-            -- As in sentinel_internal.seasonal_levels: the level nearer the cost.
+            -- The level of sentinel_internal.seasonal_level, as in stage 2 (seasonal_levels).
             nullif(period.shape, 0)
                 * sentinel_internal.seasonal_level(touched.cost, nullif(period.shape, 0), day.level, usual.level)
                 as expected,
