@@ -134,8 +134,8 @@ def generated(family: str, seed: int = 7) -> list[Series]:
             if family == "spikes":
                 values[onset] *= rng.uniform(3.0, 8.0)
                 length = 1
-            elif family == "surges":
-                length = rng.randint(3, 12)
+            elif family in ("surges", "long-surges"):
+                length = rng.randint(3, 12) if family == "surges" else rng.randint(16, 24)
                 for h in range(onset, onset + length):
                     values[h] *= factor
             else:  # "none": the clean series that generated_shifts adds one shift to
@@ -611,6 +611,7 @@ def run(options: argparse.Namespace, chosen: set[str]) -> None:
             for title, data in (
                 ("generated: spikes", generated("spikes", 0)),
                 ("generated: surges", generated("surges", 0)),
+                ("generated: long surges", generated("long-surges", 0)),
                 ("generated: level shifts", generated_shifts(0)),
             ):
                 evaluate(conn, queries, title, data, "hour", options)

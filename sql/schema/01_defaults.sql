@@ -148,15 +148,31 @@ comment on function sentinel.default_min_daily_pct(text) is 'sentinel.detector_d
 comment on function sentinel.required_history(text, text, interval) is
     'The baseline points a point needs before it is scored: min_history, and for trailing and robust history_share of the window''s buckets (hours, or days for day and record granularity).';
 
+-- How far back the seasonal detector's usual level looks (sentinel_internal.seasonal_levels):
+-- the day levels of the same hour on each of the 7 days before, so that a surge of up to a day
+-- moves at most one or two of the seven.
+create function sentinel_internal.usual_level_span()
+returns interval
+language sql
+immutable
+as $$
+    select interval '7 days'
+$$;
+
+comment on function sentinel_internal.usual_level_span() is
+    'How far back the seasonal usual level reads the day levels of the same hour (7 days).';
+
 -- How far past the last changed hour a change can move a stored baseline: a cost moves the
 -- ratios for a trailing window (the seasonal ratio is cost over the trailing mean), they move
--- the shapes for a seasonal window, the shapes the levels for one more day, and an expected
--- value the same-hour spreads for another seasonal window (the pooled spreads of the 7 whole
--- days after its own stay within that): 7 + 28 + 1 + 28 = 64 days at the defaults.
+-- the shapes for a seasonal window, the shapes the day levels for one more day and the usual
+-- levels for a usual_level_span after that, and an expected value the same-hour spreads for
+-- another seasonal window (the pooled spreads of the 7 whole days after its own stay within
+-- that): 7 + 28 + 1 + 7 + 28 = 71 days at the defaults.
 create function sentinel_internal.refresh_horizon()
 returns interval
 language sql
 immutable
 as $$
-    select sentinel.default_window('trailing') + interval '1 day' + 2 * sentinel.default_window('seasonal')
+    select sentinel.default_window('trailing') + interval '1 day' + sentinel_internal.usual_level_span()
+        + 2 * sentinel.default_window('seasonal')
 $$;

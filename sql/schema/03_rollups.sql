@@ -359,5 +359,5 @@ comment on view sentinel.stale_baselines is
 comment on column sentinel.stale_baselines.first_hour is
     'First hour changed since the last refresh: stored baselines from here on may be stale.';
 comment on column sentinel.stale_baselines.last_hour is
-    'Last hour changed since the last refresh; a refresh recomputes up to 64 days after it.';
+    'Last hour changed since the last refresh; a refresh recomputes up to sentinel_internal.refresh_horizon() (71 days) after it.';
 

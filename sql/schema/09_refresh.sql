@@ -4,7 +4,7 @@
 --
 -- The triggers mark, per service, the first and last hour a change touched
 -- (sentinel_data.baseline_dirty); a change moves stored baselines up to
--- sentinel_internal.refresh_horizon() after the last one (64 days at the defaults). In-order
+-- sentinel_internal.refresh_horizon() after the last one (71 days at the defaults). In-order
 -- ingestion touches only the new hours. Two plans, the same numbers:
 --   * every service has at most one hour to recompute (appending the newest hour, the common
 --     case): recompute_appended_hours, three aggregates per hour read from the primary key;
@@ -13,8 +13,9 @@
 --     each span and the seasonal window before it, whose stored values stand in for their own.
 
 -- The append plan: each hour from its stored peers (its trailing week, its same hours of the
--- seasonal window, the pooled days before its day, its last day), with the expressions of the
--- stages, so that the result is theirs bit for bit (tests compare the two plans).
+-- seasonal window, the pooled days before its day, its last day, and the day before each of its
+-- same hours in the usual span), with the expressions of the stages, so that the result is
+-- theirs bit for bit (tests compare the two plans).
 create function sentinel_internal.recompute_appended_hours(
     services text[], first_hours timestamptz[], last_hours timestamptz[]
 )
@@ -26,6 +27,7 @@ declare
     trailing_window interval := sentinel.default_window('trailing');
     seasonal_window interval := sentinel.default_window('seasonal');
     horizon interval := sentinel_internal.refresh_horizon();
+    usual_span interval := sentinel_internal.usual_level_span();
 begin
     with touched as (
         select
@@ -58,7 +60,10 @@ begin
             week.baseline_stddev,
             touched.cost / nullif(week.baseline_mean, 0)::double precision as ratio,
             coalesce(period.ratio_count, 0) as seasonal_count,
-            nullif(period.shape, 0) * day.level as expected,
+            -- The level of sentinel_internal.seasonal_level, as in stage 2 (seasonal_levels).
+            nullif(period.shape, 0)
+                * sentinel_internal.seasonal_level(touched.cost, nullif(period.shape, 0), day.level, usual.level)
+                as expected,
             nullif(period.shape, 0) as shape,
             pooled.mad as pooled_mad,
             pooled.mean_deviation as pooled_mean_deviation,
@@ -132,6 +137,25 @@ begin
                 and recent.hour >= touched.hour - interval '1 day'
                 and recent.hour < touched.hour
         ) as day
+        -- The usual level: the median of the day levels of the same hour in the usual span.
+        cross join lateral (
+            select percentile_cont(0.5) within group (order by same_hour.level) as level
+            from sentinel_data.service_hourly_cost as peer
+            cross join lateral (
+                select
+                    percentile_cont(0.5) within group (
+                        order by recent.cost::double precision / recent.seasonal_shape
+                    ) filter (where recent.seasonal_shape is not null) as level
+                from sentinel_data.service_hourly_cost as recent
+                where recent.service = peer.service
+                    and recent.hour >= peer.hour - interval '1 day'
+                    and recent.hour < peer.hour
+            ) as same_hour
+            where peer.service = touched.service
+                and peer.hour >= touched.hour - usual_span
+                and peer.hour < touched.hour
+                and extract(hour from peer.hour at time zone 'UTC')::integer = touched.hour_of_day
+        ) as usual
     )
     update sentinel_data.service_hourly_cost as target
     set baseline_count = computed.baseline_count,
