@@ -2,7 +2,8 @@
 
 Data sets:
 - generated: realistic hourly billing (diurnal and weekly seasonality, growth, noise, six
-  services) with injected spikes, surges (1.5-3x for 3-12 hours) and level shifts (a shift is a
+  services) with injected spikes, surges (1.5-3x for 3-12 hours), long surges (16-24 hours)
+  and level shifts (a shift is a
   true alarm only during its first day), one family per table, four independent draws (seeds)
   pooled per family;
 - nab: NAB realAWSCloudwatch + realKnownCause with their published windows;
