@@ -133,6 +133,89 @@ $$;
 comment on function sentinel_internal.method_baselines(text, text, text[], interval, jsonb, text[]) is
     'The baseline of each point for one method (the detectors'' stage behind sentinel.detect): count, expected, spread and the series'' daily spend; tags and services as in sentinel.detect.';
 
+-- Each point's baseline at the bucket its series is judged on: the method's baselines at the
+-- granularity asked for, except that in an hour call the series of services whose usage comes
+-- once a day (sentinel.daily_services) are taken at day buckets, as granularity=day takes them
+-- (day_bucket). The day branch is read only when there are such services.
+create function sentinel_internal.bucket_baselines(
+    method text,
+    granularity text,
+    group_by text[],
+    baseline interval,
+    tags jsonb,
+    services text[]
+)
+returns table (
+    record_id bigint,
+    service text,
+    account_id text,
+    region text,
+    bucket timestamptz,
+    cost double precision,
+    baseline_count bigint,
+    expected double precision,
+    spread double precision,
+    daily_spend double precision,
+    day_bucket boolean
+)
+language sql
+stable
+as $$
+    select
+        baseline.record_id,
+        baseline.service,
+        baseline.account_id,
+        baseline.region,
+        baseline.bucket,
+        baseline.cost,
+        baseline.baseline_count,
+        baseline.expected,
+        baseline.spread,
+        baseline.daily_spend,
+        false as day_bucket
+    from sentinel_internal.method_baselines(
+        bucket_baselines.method,
+        bucket_baselines.granularity,
+        bucket_baselines.group_by,
+        bucket_baselines.baseline,
+        bucket_baselines.tags,
+        bucket_baselines.services
+    ) as baseline
+    where bucket_baselines.granularity <> 'hour'
+        or baseline.service is null
+        or baseline.service <> all (array(select daily.service from sentinel.daily_services as daily))
+    union all
+    -- Daily data judged daily: in an hour call, the series of services whose usage comes
+    -- once a day (sentinel.daily_services) are scored on day buckets, as granularity=day
+    -- scores them. Read only when there are such services.
+    select
+        baseline.record_id,
+        baseline.service,
+        baseline.account_id,
+        baseline.region,
+        baseline.bucket,
+        baseline.cost,
+        baseline.baseline_count,
+        baseline.expected,
+        baseline.spread,
+        baseline.daily_spend,
+        true as day_bucket
+    from sentinel_internal.method_baselines(
+        bucket_baselines.method,
+        'day',
+        bucket_baselines.group_by,
+        bucket_baselines.baseline,
+        bucket_baselines.tags,
+        bucket_baselines.services
+    ) as baseline
+    where bucket_baselines.granularity = 'hour'
+        and exists (select from sentinel.daily_services)
+        and baseline.service = any (array(select daily.service from sentinel.daily_services as daily))
+$$;
+
+comment on function sentinel_internal.bucket_baselines(text, text, text[], interval, jsonb, text[]) is
+    'sentinel_internal.method_baselines at the granularity asked for, with the daily services of an hour call at day buckets (day_bucket).';
+
 -- Every point of every series with its verdict. A point is an anomaly when it is strictly more
 -- than threshold spreads from expected in the direction (up by default: a bill hurts when it
 -- rises), it has the history its method needs (sentinel.required_history), and its impact in
@@ -194,8 +277,8 @@ as $$
             baseline.expected,
             baseline.spread,
             baseline.daily_spend,
-            false as day_bucket
-        from sentinel_internal.method_baselines(
+            baseline.day_bucket
+        from sentinel_internal.bucket_baselines(
             detect.method,
             detect.granularity,
             detect.group_by,
@@ -203,36 +286,6 @@ as $$
             detect.tags,
             detect.services
         ) as baseline
-        where detect.granularity <> 'hour'
-            or baseline.service is null
-            or baseline.service <> all (array(select daily.service from sentinel.daily_services as daily))
-        union all
-        -- Daily data judged daily: in an hour call, the series of services whose usage comes
-        -- once a day (sentinel.daily_services) are scored on day buckets, as granularity=day
-        -- scores them. Read only when there are such services.
-        select
-            baseline.record_id,
-            baseline.service,
-            baseline.account_id,
-            baseline.region,
-            baseline.bucket,
-            baseline.cost,
-            baseline.baseline_count,
-            baseline.expected,
-            baseline.spread,
-            baseline.daily_spend,
-            true as day_bucket
-        from sentinel_internal.method_baselines(
-            detect.method,
-            'day',
-            detect.group_by,
-            coalesce(detect.baseline, sentinel.default_window(detect.method)),
-            detect.tags,
-            detect.services
-        ) as baseline
-        where detect.granularity = 'hour'
-            and exists (select from sentinel.daily_services)
-            and baseline.service = any (array(select daily.service from sentinel.daily_services as daily))
     ),
     scored as (
         select
