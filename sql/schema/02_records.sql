@@ -51,15 +51,15 @@ from sentinel_data.service_totals;
 comment on view sentinel.cost_summary is 'Total spend per service (GET /api/v1/billing/summary).';
 
 -- Which services send daily data: no usage record stamped within a day (daily CUR, Azure and
--- FOCUS daily charges land at midnight UTC). The recommended detector judges these by the day
--- even when asked for hours (sentinel.detect): one point a day at 00:00 is not an hourly series.
+-- FOCUS daily charges land at midnight UTC). One point a day at 00:00 is not an hourly series:
+-- these are judged with granularity day (a day monitor filtered to them, README "Detection").
 create view sentinel.daily_services as
 select service
 from sentinel_data.service_totals
 where intraday_count = 0;
 
 comment on view sentinel.daily_services is
-    'Services whose usage records are all stamped at midnight UTC (daily exports): detection calls at hour granularity judge them by the day.';
+    'Services whose usage records are all stamped at midnight UTC (daily exports): judge them with granularity day.';
 
 -- The per-record view computes the same exact sums with window functions, and from them the
 -- mean, stddev and z-score with the very expressions anomalies() uses, so the two agree to the

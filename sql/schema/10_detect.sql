@@ -133,89 +133,6 @@ $$;
 comment on function sentinel_internal.method_baselines(text, text, text[], interval, jsonb, text[]) is
     'The baseline of each point for one method (the detectors'' stage behind sentinel.detect): count, expected, spread and the series'' daily spend; tags and services as in sentinel.detect.';
 
--- Each point's baseline at the bucket its series is judged on: the method's baselines at the
--- granularity asked for, except that in an hour call the series of services whose usage comes
--- once a day (sentinel.daily_services) are taken at day buckets, as granularity=day takes them
--- (day_bucket). The day branch is read only when there are such services.
-create function sentinel_internal.bucket_baselines(
-    method text,
-    granularity text,
-    group_by text[],
-    baseline interval,
-    tags jsonb,
-    services text[]
-)
-returns table (
-    record_id bigint,
-    service text,
-    account_id text,
-    region text,
-    bucket timestamptz,
-    cost double precision,
-    baseline_count bigint,
-    expected double precision,
-    spread double precision,
-    daily_spend double precision,
-    day_bucket boolean
-)
-language sql
-stable
-as $$
-    select
-        baseline.record_id,
-        baseline.service,
-        baseline.account_id,
-        baseline.region,
-        baseline.bucket,
-        baseline.cost,
-        baseline.baseline_count,
-        baseline.expected,
-        baseline.spread,
-        baseline.daily_spend,
-        false as day_bucket
-    from sentinel_internal.method_baselines(
-        bucket_baselines.method,
-        bucket_baselines.granularity,
-        bucket_baselines.group_by,
-        bucket_baselines.baseline,
-        bucket_baselines.tags,
-        bucket_baselines.services
-    ) as baseline
-    where bucket_baselines.granularity <> 'hour'
-        or baseline.service is null
-        or baseline.service <> all (array(select daily.service from sentinel.daily_services as daily))
-    union all
-    -- Daily data judged daily: in an hour call, the series of services whose usage comes
-    -- once a day (sentinel.daily_services) are scored on day buckets, as granularity=day
-    -- scores them. Read only when there are such services.
-    select
-        baseline.record_id,
-        baseline.service,
-        baseline.account_id,
-        baseline.region,
-        baseline.bucket,
-        baseline.cost,
-        baseline.baseline_count,
-        baseline.expected,
-        baseline.spread,
-        baseline.daily_spend,
-        true as day_bucket
-    from sentinel_internal.method_baselines(
-        bucket_baselines.method,
-        'day',
-        bucket_baselines.group_by,
-        bucket_baselines.baseline,
-        bucket_baselines.tags,
-        bucket_baselines.services
-    ) as baseline
-    where bucket_baselines.granularity = 'hour'
-        and exists (select from sentinel.daily_services)
-        and baseline.service = any (array(select daily.service from sentinel.daily_services as daily))
-$$;
-
-comment on function sentinel_internal.bucket_baselines(text, text, text[], interval, jsonb, text[]) is
-    'sentinel_internal.method_baselines at the granularity asked for, with the daily services of an hour call at day buckets (day_bucket).';
-
 -- Every point of every series with its verdict. A point is an anomaly when it is strictly more
 -- than threshold spreads from expected in the direction (up by default: a bill hurts when it
 -- rises), it has the history its method needs (sentinel.required_history), and its impact in
@@ -259,7 +176,6 @@ returns table (
     anomaly boolean,
     method text,
     daily_spend double precision,
-    -- The point's bucket: day for the series of daily services in an hour call.
     granularity text
 )
 language sql
@@ -276,9 +192,8 @@ as $$
             baseline.baseline_count,
             baseline.expected,
             baseline.spread,
-            baseline.daily_spend,
-            baseline.day_bucket
-        from sentinel_internal.bucket_baselines(
+            baseline.daily_spend
+        from sentinel_internal.method_baselines(
             detect.method,
             detect.granularity,
             detect.group_by,
@@ -299,21 +214,13 @@ as $$
             baselines.expected,
             sentinel.verdict_spread(baselines.spread, baselines.expected) as spread,
             baselines.daily_spend,
-            baselines.day_bucket,
-            baselines.baseline_count >= case
-                when baselines.day_bucket then (
-                    select sentinel.required_history(
-                        detect.method, 'day', coalesce(detect.baseline, sentinel.default_window(detect.method))
-                    )
+            baselines.baseline_count >= (
+                select sentinel.required_history(
+                    detect.method,
+                    detect.granularity,
+                    coalesce(detect.baseline, sentinel.default_window(detect.method))
                 )
-                else (
-                    select sentinel.required_history(
-                        detect.method,
-                        detect.granularity,
-                        coalesce(detect.baseline, sentinel.default_window(detect.method))
-                    )
-                )
-            end as enough_history,
+            ) as enough_history,
             -- The change in the direction asked for: up, the increase; down, the decrease;
             -- both, either. The direction becomes a sign once per call, so that each point
             -- pays a multiplication, not a comparison of strings.
@@ -365,12 +272,12 @@ as $$
         ) as anomaly,
         detect.method,
         scored.daily_spend,
-        case when scored.day_bucket then 'day' else detect.granularity end as granularity
+        detect.granularity
     from scored
 $$;
 
 comment on function sentinel.detect(text, text, text[], interval, double precision, double precision, double precision, text, jsonb, text[], double precision) is
-    'Every cost point scored by a causal detector (method trailing|robust|seasonal), increases only unless direction says down or both, material ones only (min_impact dollars, min_daily_pct of the series'' daily_spend; defaults in sentinel.detector_defaults, 0 turns a floor off). select service, bucket, cost, expected, score from sentinel.detect(''trailing'', ''hour'', ''{service}'', ''7 days'', 3.0) where anomaly; tags => ''{"team": ["data", "web"]}'' scores only the records so tagged (computed from the records, not the rollups or the stored baselines). In an hour call the services of sentinel.daily_services are scored by the day (granularity day on those rows).';
+    'Every cost point scored by a causal detector (method trailing|robust|seasonal), increases only unless direction says down or both, material ones only (min_impact dollars, min_daily_pct of the series'' daily_spend; defaults in sentinel.detector_defaults, 0 turns a floor off). select service, bucket, cost, expected, score from sentinel.detect(''trailing'', ''hour'', ''{service}'', ''7 days'', 3.0) where anomaly; tags => ''{"team": ["data", "web"]}'' scores only the records so tagged (computed from the records, not the rollups or the stored baselines).';
 
 -- Consecutive flagged points of one series form one event: a lasting change alerts once. An
 -- event is ongoing only when it reaches its series' newest point and that point is the newest
@@ -448,11 +355,7 @@ as $$
         min(verdicts.bucket) as started_at,
         max(verdicts.bucket) as ended_at,
         max(verdicts.bucket) = max(verdicts.series_last)
-            and case min(verdicts.granularity)
-                -- A daily series in an hour call: its newest day holds the newest hour.
-                when 'day' then max(verdicts.bucket) + interval '1 day' > max(verdicts.data_last)
-                else max(verdicts.bucket) = max(verdicts.data_last)
-            end as ongoing,
+            and max(verdicts.bucket) = max(verdicts.data_last) as ongoing,
         count(*) as point_count,
         (array_agg(verdicts.score order by abs(verdicts.score) desc))[1] as peak_score,
         max(verdicts.cost) as peak_cost,

@@ -643,9 +643,20 @@ declare
     series_columns text[];
     tag_filter jsonb;
     runs sentinel_internal.alert_run[];
+    daily_runs sentinel_internal.alert_run[] := '{}';
+    daily text[];
     changed bigint[];
     opened bigint[];
 begin
+    -- Daily data is judged daily: of an hour monitor's services, those whose usage comes once
+    -- a day (sentinel.daily_services) are evaluated at day buckets, the others at hours. A
+    -- branch here, not in sentinel.detect, so that a call without daily services reads nothing
+    -- of the day computation.
+    daily := array(
+        select daily_service.service
+        from sentinel.daily_services as daily_service
+        where daily_service.service = any (evaluate_monitor.services)
+    );
     -- Start at the first bucket of any alert the changed buckets may belong to, so that each
     -- run is seen whole.
     select least(evaluate_monitor.since, min(held.started_at))
@@ -668,6 +679,18 @@ begin
         from unnest(array['service', 'account_id', 'region']) as canonical (column_name)
         where column_name = any (watched.group_by) or watched.filter ? column_name
     );
+    if watched.granularity = 'hour' and cardinality(daily) > 0 and 'service' = any (series_columns) then
+        execute $query$
+            select coalesce(array_agg(run), '{}')
+            from sentinel_internal.monitor_runs($1, 'day', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) as run
+        $query$
+        into daily_runs
+        using
+            method, series_columns, watched.baseline, watched.threshold, watched.min_impact,
+            watched.min_pct, watched.direction, watched.filter, daily,
+            date_trunc('day', evaluate_monitor.since, 'UTC'), tag_filter, watched.min_daily_pct;
+        services := array(select unnest(services) except select unnest(daily));
+    end if;
     -- A tags filter reads the records, not the stored baselines: the per-call plan.
     if method = 'seasonal' and watched.granularity = 'hour' and series_columns = '{service}'
         and watched.baseline is null and tag_filter is null
@@ -702,6 +725,7 @@ begin
             watched.min_daily_pct;
     end if;
 
+    runs := runs || daily_runs;
     changed := sentinel_internal.update_alerts(evaluate_monitor.monitor_id, runs);
     opened := sentinel_internal.open_alerts(evaluate_monitor.monitor_id, runs);
 

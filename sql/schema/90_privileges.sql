@@ -24,7 +24,6 @@ grant execute on function
     sentinel_internal.seasonal_days(text, text[], interval, boolean, text[], timestamptz[], timestamptz[], jsonb),
     sentinel_internal.seasonal_points(text, text[], interval, boolean, text[], timestamptz[], timestamptz[], jsonb),
     sentinel_internal.method_baselines(text, text, text[], interval, jsonb, text[]),
-    sentinel_internal.bucket_baselines(text, text, text[], interval, jsonb, text[]),
     sentinel_internal.usual_level_span(),
     sentinel_internal.seasonal_level(double precision, double precision, double precision, double precision)
 to sentinel_reader, sentinel_app;
