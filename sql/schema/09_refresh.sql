@@ -12,6 +12,27 @@
 --     stages of the full computation (sentinel_internal.seasonal_points, trailing_points) over
 --     each span and the seasonal window before it, whose stored values stand in for their own.
 
+-- The seasonal day level of a stored hour (sentinel_internal.seasonal_levels' day level): the
+-- median of cost / shape over the stored hours of the day before it. The append plan reads it
+-- for the hour it recomputes and for the same hour of each day of the usual span.
+create function sentinel_internal.stored_day_level(service text, hour timestamptz)
+returns double precision
+language sql
+stable
+as $$
+    select
+        percentile_cont(0.5) within group (
+            order by recent.cost::double precision / recent.seasonal_shape
+        ) filter (where recent.seasonal_shape is not null)
+    from sentinel_data.service_hourly_cost as recent
+    where recent.service = stored_day_level.service
+        and recent.hour >= stored_day_level.hour - interval '1 day'
+        and recent.hour < stored_day_level.hour
+$$;
+
+comment on function sentinel_internal.stored_day_level(text, timestamptz) is
+    'The seasonal day level of a stored hour: median cost / shape of the stored hours of the day before it.';
+
 -- The append plan: each hour from its stored peers (its trailing week, its same hours of the
 -- seasonal window, the pooled days before its day, its last day, and the day before each of its
 -- same hours in the usual span), with the expressions of the stages, so that the result is
@@ -128,28 +149,14 @@ begin
                 and (extract(isodow from peer.hour at time zone 'UTC') in (6, 7)) = touched.weekend
         ) as period
         cross join lateral (
-            select
-                percentile_cont(0.5) within group (
-                    order by recent.cost::double precision / recent.seasonal_shape
-                ) filter (where recent.seasonal_shape is not null) as level
-            from sentinel_data.service_hourly_cost as recent
-            where recent.service = touched.service
-                and recent.hour >= touched.hour - interval '1 day'
-                and recent.hour < touched.hour
+            select sentinel_internal.stored_day_level(touched.service, touched.hour) as level
         ) as day
         -- The usual level: the median of the day levels of the same hour in the usual span.
         cross join lateral (
             select percentile_cont(0.5) within group (order by same_hour.level) as level
             from sentinel_data.service_hourly_cost as peer
             cross join lateral (
-                select
-                    percentile_cont(0.5) within group (
-                        order by recent.cost::double precision / recent.seasonal_shape
-                    ) filter (where recent.seasonal_shape is not null) as level
-                from sentinel_data.service_hourly_cost as recent
-                where recent.service = peer.service
-                    and recent.hour >= peer.hour - interval '1 day'
-                    and recent.hour < peer.hour
+                select sentinel_internal.stored_day_level(peer.service, peer.hour) as level
             ) as same_hour
             where peer.service = touched.service
                 and peer.hour >= touched.hour - usual_span
