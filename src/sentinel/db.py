@@ -62,7 +62,8 @@ def create_pool(
         timeout=timeout,
         check=AsyncConnectionPool.check_connection,
         # Timestamps leave the database in UTC whatever the server's zone.
-        kwargs={"options": "-c TimeZone=UTC", "application_name": "sentinel"},
+        # jit off: compiling the detectors' large plans costs more than it saves (migration 0019).
+        kwargs={"options": "-c TimeZone=UTC -c jit=off", "application_name": "sentinel"},
         open=False,
     )
 

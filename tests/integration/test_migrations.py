@@ -338,3 +338,8 @@ def test_a_partly_migrated_database_of_sentinel_0_1_is_refused(new_database) -> 
         backend.apply_migrations(backend.to_apply(migrations)[:3])
     with pytest.raises(MigrationError, match="only part of the way"):
         apply_migrations(url)
+
+
+def test_new_sessions_of_a_migrated_database_run_without_jit(database_url: str) -> None:
+    # Compiling the detectors' large plans cost 0.5-1.7 s a call at 10M records (migration 0019).
+    assert fetch(database_url, "show jit") == [("off",)]
