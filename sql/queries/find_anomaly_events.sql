@@ -16,8 +16,7 @@ select
     round(peak_cost::numeric, 4)::double precision as peak_cost,
     round(total_impact::numeric, 4)::double precision as total_impact,
     method,
-    -- day for the daily services of an hour call (sentinel.daily_services)
-    granularity
+    %(granularity)s::text as granularity
 from sentinel.anomaly_events(
     coalesce(%(method)s::text, sentinel.recommended_method()),
     %(granularity)s::text,

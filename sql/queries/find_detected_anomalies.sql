@@ -25,8 +25,7 @@ select
     baseline_count,
     round(daily_spend::numeric, 4)::double precision as daily_spend,
     method,
-    -- day for the daily services of an hour call (sentinel.daily_services)
-    granularity,
+    %(granularity)s::text as granularity,
     bucket
 from sentinel.detect(
     coalesce(%(method)s::text, sentinel.recommended_method()),

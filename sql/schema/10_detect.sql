@@ -175,8 +175,7 @@ returns table (
     impact_pct double precision,
     anomaly boolean,
     method text,
-    daily_spend double precision,
-    granularity text
+    daily_spend double precision
 )
 language sql
 stable
@@ -271,8 +270,7 @@ as $$
             false
         ) as anomaly,
         detect.method,
-        scored.daily_spend,
-        detect.granularity
+        scored.daily_spend
     from scored
 $$;
 
@@ -306,8 +304,7 @@ returns table (
     peak_score double precision,
     peak_cost double precision,
     total_impact double precision,
-    method text,
-    granularity text
+    method text
 )
 language sql
 stable
@@ -322,7 +319,6 @@ as $$
             scored.score,
             scored.impact,
             scored.anomaly,
-            scored.granularity,
             -- Gaps and islands: every point that is not flagged ends a run, so the count of
             -- such points so far is the same for all points of one run. One sort serves both
             -- windows (same partition and order).
@@ -360,8 +356,7 @@ as $$
         (array_agg(verdicts.score order by abs(verdicts.score) desc))[1] as peak_score,
         max(verdicts.cost) as peak_cost,
         sum(verdicts.impact) as total_impact,
-        anomaly_events.method,
-        min(verdicts.granularity) as granularity
+        anomaly_events.method
     from verdicts
     where verdicts.anomaly
     group by verdicts.service, verdicts.account_id, verdicts.region, verdicts.island

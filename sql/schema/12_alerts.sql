@@ -153,7 +153,7 @@ as $$
         verdict.impact,
         verdict.anomaly,
         verdict.method,
-        verdict.granularity
+        monitor_verdicts.granularity
     from sentinel.detect(
         monitor_verdicts.method,
         monitor_verdicts.granularity,
