@@ -34,7 +34,8 @@ def test_costs_sum_usage_per_series_and_day(client):
     first = by_key[("EC2", "2024-03-04T00:00:00Z")]
     assert first["cost"] == pytest.approx(round(sum(ec2_day1), 4))
     assert first["record_count"] == 48
-    assert first["account_id"] is None and first["region"] is None
+    assert first["account_id"] is None
+    assert first["region"] is None
     # Default range: the 30 days up to the newest stored usage; S3 has only its first day.
     assert sorted(by_key) == [
         ("EC2", "2024-03-04T00:00:00Z"),
@@ -89,7 +90,8 @@ def test_costs_refuses_an_answer_beyond_its_bound(client, monkeypatch):
     store(client, wavy(5))
     response = client.get("/api/v1/billing/costs?granularity=hour")
     assert response.status_code == 422
-    assert "start" in response.text and "more than 3 points" in response.text
+    assert "start" in response.text
+    assert "more than 3 points" in response.text
     assert len(client.get("/api/v1/billing/costs").json()) == 1  # one day: within the bound
 
 
@@ -124,7 +126,8 @@ def test_series_before_history_has_no_score(client):
     store(client, wavy(30))
     points = client.get("/api/v1/billing/series?service=EC2&method=trailing").json()
     assert len(points) == 30
-    assert points[0]["expected"] is None and points[0]["z_score"] is None
+    assert points[0]["expected"] is None
+    assert points[0]["z_score"] is None
     assert not any(p["anomaly"] for p in points)  # 30 hours: less than half of 7 days
 
 
