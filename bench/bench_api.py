@@ -7,6 +7,8 @@ Each figure is printed next to a reference measured in the same run on the same 
   vs raw psycopg binary COPY of the same rows;
 - GET /api/v1/billing/anomalies?threshold=5 p50 at each size vs the window-function view
   (`sentinel.record_scores`) that defines the same rule;
+- GET /api/v1/billing/anomalies at its default threshold with about 2.7% of 1M log-normal
+  records flagged, vs the same query read whole by psycopg (the cost of each returned row);
 - the server's peak RSS while streaming the full GET /api/v1/billing/ list.
 
 It creates a scratch database on the server given by --admin-url (default: the local
@@ -52,6 +54,12 @@ def parse_args() -> argparse.Namespace:
         "--sizes",
         default="100000,1000000",
         help="comma-separated record counts for the /anomalies and list figures",
+    )
+    parser.add_argument(
+        "--flagged-records",
+        type=int,
+        default=1_000_000,
+        help="records (log-normal costs) for the /anomalies figure with many flagged; 0: skip",
     )
     parser.add_argument("--ingest-records", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=20, help="/anomalies calls per size")
@@ -183,9 +191,9 @@ def bench_ingest(database_url: str, base: str, count: int, shape: str) -> None:
     )
 
 
-def load(database_url: str, count: int) -> None:
+def load(database_url: str, count: int, fill_file: str = "fill_billing_records.sql") -> None:
     truncate(database_url)
-    fill = (BENCH_SQL / "fill_billing_records.sql").read_text()
+    fill = (BENCH_SQL / fill_file).read_text()
     with psycopg.connect(database_url) as conn:
         conn.execute(fill, {"count": count})
         conn.commit()
@@ -217,6 +225,37 @@ def bench_anomalies(database_url: str, base: str, count: int, requests: int) -> 
         f"/anomalies?threshold=5 at {count:,} records: p50 {api_ms:.1f} ms over {requests} calls "
         f"({flagged} flagged); window-function view {ref_ms:.0f} ms; ratio {api_ms / ref_ms:.3f}"
         f" ({agree})"
+    )
+
+
+def bench_many_flagged(database_url: str, base: str, count: int, requests: int) -> None:
+    """/anomalies at its default threshold on log-normal costs (about 2.7% flagged): what each
+    returned row costs over HTTP, against the same query read whole by psycopg in the same run."""
+    load(database_url, count, "fill_lognormal_billing_records.sql")
+    timings = []
+    with httpx.Client(timeout=120) as client:
+        client.get(f"{base}/api/v1/billing/anomalies").raise_for_status()  # warm
+        for _ in range(requests):
+            started = time.perf_counter()
+            response = client.get(f"{base}/api/v1/billing/anomalies")
+            timings.append(time.perf_counter() - started)
+            response.raise_for_status()
+    flagged = len(response.json())
+    query = (Path(__file__).parents[1] / "sql" / "queries" / "find_anomalies.sql").read_text()
+    reference = []
+    with psycopg.connect(database_url) as conn:
+        for _ in range(5):
+            started = time.perf_counter()
+            rows = conn.execute(query, {"threshold": None}).fetchall()
+            reference.append(time.perf_counter() - started)
+    api_ms = statistics.median(timings) * 1000
+    sql_ms = statistics.median(reference) * 1000
+    per_row = (api_ms - sql_ms) * 1000 / max(flagged, 1)
+    print(
+        f"/anomalies (threshold 2) at {count:,} log-normal records: p50 {api_ms:.0f} ms over "
+        f"{requests} calls, {flagged:,} flagged ({100 * flagged / count:.1f}%); the query read "
+        f"whole by psycopg {sql_ms:.0f} ms ({len(rows):,} rows); ratio {api_ms / sql_ms:.2f}; "
+        f"HTTP beyond the query: {per_row:.1f} us per returned row"
     )
 
 
@@ -286,6 +325,8 @@ def main() -> None:
         if args.ingest_records:
             for shape in ("minute", "hourly"):
                 bench_ingest(url, base, args.ingest_records, shape)
+        if args.flagged_records:
+            bench_many_flagged(url, base, args.flagged_records, args.requests)
         for count in sizes:
             load(url, count)
             bench_anomalies(url, base, count, args.requests)

@@ -47,6 +47,13 @@ def records(hours: range, rng: random.Random) -> list[dict]:
     ]
 
 
+async def _read(result) -> list:
+    """A wrapper's answer read whole: a list, or the pages of a streamed one."""
+    if hasattr(result, "__aiter__"):
+        return [row async for page in result for row in page]
+    return await result
+
+
 async def timed(conn, queries: Queries, find, params, runs: int) -> tuple[list, list[float]]:
     """The last result of find(params) and the seconds of each run, each as a handler does it:
     refresh the stale stored baselines (committed), then query."""
@@ -55,7 +62,7 @@ async def timed(conn, queries: Queries, find, params, runs: int) -> tuple[list, 
         began = time.perf_counter()
         await queries.refresh_baselines(conn)
         await conn.commit()
-        found = await find(conn, params=params)
+        found = await _read(find(conn, params=params))
         timings.append(time.perf_counter() - began)
         await conn.rollback()
     return found, timings
@@ -94,7 +101,7 @@ async def run(url: str, ingest_only: bool = False) -> None:
         refresh = time.perf_counter() - began
         params = detection_params(method="trailing", granularity="hour")
         began = time.perf_counter()
-        await queries.find_detected_anomalies(conn, params=params)
+        await _read(queries.find_detected_anomalies(conn, params=params))
         query = time.perf_counter() - began
         await conn.rollback()
         print(

@@ -330,7 +330,8 @@ async def _anomalies(url: str, args: argparse.Namespace, console: Console) -> in
     async with await psycopg.AsyncConnection.connect(url) as conn:
         defaults = {row.detector: row for row in await queries.list_detector_defaults(conn)}
         if params is None:
-            rows = await queries.find_anomalies(conn, threshold=args.threshold)
+            pages = queries.find_anomalies(conn, threshold=args.threshold)
+            rows = [Anomaly(**row) async for page in pages for row in page]
             threshold = defaults["zscore"].threshold if args.threshold is None else args.threshold
             title = f"{len(rows)} anomalies, |z| > {threshold:g}"
             show(console, title=title, **_original_listing(rows), output=args.format)
@@ -344,7 +345,8 @@ async def _anomalies(url: str, args: argparse.Namespace, console: Console) -> in
             title = f"{len(events)} anomaly events, {_detector(params, defaults)}"
             show(console, title=title, **_event_listing(events), output=args.format)
         else:
-            points = await queries.find_detected_anomalies(conn, params=params)
+            pages = queries.find_detected_anomalies(conn, params=params)
+            points = [DetectedAnomaly(**row) async for page in pages for row in page]
             title = f"{len(points)} anomalies, {_detector(params, defaults)}"
             show(console, title=title, **_detected_listing(points), output=args.format)
     return 0

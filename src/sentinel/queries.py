@@ -26,7 +26,6 @@ from sentinel.db import QueryFileError, load_queries, resource_dir
 from sentinel.detection import DetectionParams, parse_window
 from sentinel.keys import ApiKey, StoredApiKey
 from sentinel.schemas import (
-    Anomaly,
     AnomalyEvent,
     BillingImport,
     BillingRecord,
@@ -34,7 +33,6 @@ from sentinel.schemas import (
     CostPoint,
     DeletedImport,
     DeletedRecords,
-    DetectedAnomaly,
     DetectorDefaults,
     ScoredBillingRecord,
     SeriesPoint,
@@ -130,13 +128,23 @@ class Queries:
             await cur.execute(self._sql[name], params)
             return await cur.fetchone()
 
+    async def _pages(
+        self, conn: AsyncConnection, name: str, params: dict[str, Any], page_size: int
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        """Rows as plain dicts, page by page through a server-side cursor (within the
+        connection's transaction): for answers too long to hold or validate row by row."""
+        async with conn.cursor(name, row_factory=dict_row) as cur:
+            await cur.execute(self._sql[name], params)
+            while page := await cur.fetchmany(page_size):
+                yield page
+
     async def insert_billing_records(
         self, conn: AsyncConnection, *, records: Sequence[BillingRecordFields]
     ) -> list[BillingRecord]:
         params = _columns(records)
         return await self._all(conn, "insert_billing_records", BillingRecord, params)
 
-    async def list_billing_records(
+    def list_billing_records(
         self,
         conn: AsyncConnection,
         *,
@@ -163,10 +171,7 @@ class Queries:
             "after_id": after_id,
             "limit": limit,
         }
-        async with conn.cursor("list_billing_records", row_factory=dict_row) as cur:
-            await cur.execute(self._sql["list_billing_records"], params)
-            while page := await cur.fetchmany(page_size):
-                yield page
+        return self._pages(conn, "list_billing_records", params, page_size)
 
     async def get_billing_record(
         self, conn: AsyncConnection, *, record_id: int
@@ -176,11 +181,13 @@ class Queries:
     async def summarize_costs(self, conn: AsyncConnection) -> list[ServiceCost]:
         return await self._all(conn, "summarize_costs", ServiceCost, {})
 
-    async def find_anomalies(
-        self, conn: AsyncConnection, *, threshold: float | None = None
-    ) -> list[Anomaly]:
-        """The original rule; threshold None is its default (sentinel.detector_defaults)."""
-        return await self._all(conn, "find_anomalies", Anomaly, {"threshold": threshold})
+    def find_anomalies(
+        self, conn: AsyncConnection, *, threshold: float | None = None, page_size: int = 5000
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        """The original rule, in pages of rows shaped like Anomaly (plain dicts, streamed
+        straight to JSON: a low threshold flags thousands); threshold None is its default
+        (sentinel.detector_defaults)."""
+        return self._pages(conn, "find_anomalies", {"threshold": threshold}, page_size)
 
     # Causal detectors (sql/schema/); parameters validated by sentinel.detection.
 
@@ -194,12 +201,12 @@ class Queries:
         assert row is not None  # a function call always yields a row
         return row[0]
 
-    async def find_detected_anomalies(
-        self, conn: AsyncConnection, *, params: DetectionParams
-    ) -> list[DetectedAnomaly]:
-        return await self._all(
-            conn, "find_detected_anomalies", DetectedAnomaly, _detector_arguments(params)
-        )
+    def find_detected_anomalies(
+        self, conn: AsyncConnection, *, params: DetectionParams, page_size: int = 5000
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        """Pages of rows shaped like DetectedAnomaly, as find_anomalies."""
+        arguments = _detector_arguments(params)
+        return self._pages(conn, "find_detected_anomalies", arguments, page_size)
 
     async def find_anomaly_events(
         self, conn: AsyncConnection, *, params: DetectionParams

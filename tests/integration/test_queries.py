@@ -9,7 +9,7 @@ import pytest
 from psycopg import AsyncConnection
 
 from sentinel.queries import Queries
-from sentinel.schemas import BillingRecord, BillingRecordIn
+from sentinel.schemas import Anomaly, BillingRecord, BillingRecordIn
 
 pytestmark = pytest.mark.anyio
 
@@ -90,13 +90,19 @@ async def test_insert_many_returns_input_order(queries: Queries, conn) -> None:
     assert [BillingRecord(**row) for row in await listed(queries, conn)] == stored
 
 
+async def anomalies(queries: Queries, conn, threshold: float) -> list[Anomaly]:
+    """find_anomalies' pages, read whole, as models."""
+    pages = queries.find_anomalies(conn, threshold=threshold)
+    return [Anomaly(**row) async for page in pages for row in page]
+
+
 async def test_insert_many_of_nothing(queries: Queries, conn) -> None:
     assert await queries.insert_billing_records(conn, records=[]) == []
 
 
 async def test_wrappers_take_keyword_arguments_only(queries: Queries, conn) -> None:
     with pytest.raises(TypeError):
-        await queries.find_anomalies(conn, 2.0)  # type: ignore[misc]
+        queries.find_anomalies(conn, 2.0)  # type: ignore[misc]
 
 
 async def test_get_billing_record(queries: Queries, conn) -> None:
@@ -190,7 +196,7 @@ async def scored(queries: Queries, conn) -> list[BillingRecord]:
 async def test_find_anomalies_follows_the_rule(
     queries: Queries, conn, scored, threshold: float
 ) -> None:
-    found = await queries.find_anomalies(conn, threshold=threshold)
+    found = await anomalies(queries, conn, threshold)
 
     assert [(a.id, a.z_score) for a in found] == expected_anomalies(scored, threshold)
     by_id = {r.id: r for r in scored}
@@ -206,7 +212,7 @@ async def test_find_anomalies_follows_the_rule(
 
 
 async def test_find_anomalies_hand_computed(queries: Queries, conn, scored) -> None:
-    found = await queries.find_anomalies(conn, threshold=1.5)
+    found = await anomalies(queries, conn, 1.5)
 
     assert [(a.service, a.cost, a.z_score) for a in found] == [
         ("C", 0.0, -4.359),
@@ -219,16 +225,16 @@ async def test_find_anomalies_hand_computed(queries: Queries, conn, scored) -> N
 async def test_find_anomalies_threshold_is_strict(queries: Queries, conn) -> None:
     low, high = await store_costs(queries, conn, "Pair", [1.0, 3.0])
 
-    assert await queries.find_anomalies(conn, threshold=1.0) == []
-    found = await queries.find_anomalies(conn, threshold=0.999)
+    assert await anomalies(queries, conn, 1.0) == []
+    found = await anomalies(queries, conn, 0.999)
     assert [(a.id, a.z_score) for a in found] == [(low.id, -1.0), (high.id, 1.0)]
 
 
 async def test_find_anomalies_sees_the_transactions_own_writes(queries: Queries, conn) -> None:
     await store_costs(queries, conn, "A", [1.0] * 9)
-    assert await queries.find_anomalies(conn, threshold=0) == []
+    assert await anomalies(queries, conn, 0) == []
 
     (spike,) = await store_costs(queries, conn, "A", [10.0])
 
-    found = await queries.find_anomalies(conn, threshold=2.0)
+    found = await anomalies(queries, conn, 2.0)
     assert [(a.id, a.z_score) for a in found] == [(spike.id, 3.0)]
