@@ -11,7 +11,6 @@ from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
@@ -34,6 +33,7 @@ from sentinel.routes.keys import KeysController
 from sentinel.routes.lifecycle import DeletionController
 from sentinel.routes.monitors import MonitorController
 from sentinel.routes.subscriptions import NotificationController, SubscriptionController
+from sentinel.routes.ui import root, swagger_plugin, ui_router
 from sentinel.settings import Settings
 
 
@@ -175,6 +175,8 @@ def create_app(settings: Settings) -> Litestar:
             NotificationController,
             health,
             ready,
+            root,
+            ui_router(),
         ],
         dependencies={
             "conn": Provide(provide_connection),
@@ -201,7 +203,7 @@ def create_app(settings: Settings) -> Litestar:
             version=__version__,
             description="Cloud cost anomaly detection on PostgreSQL.",
             path="/docs",
-            render_plugins=[SwaggerRenderPlugin()],
+            render_plugins=[swagger_plugin()],
             components=Components(
                 security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}
             ),
