@@ -157,7 +157,9 @@ export async function render(main, { params, signal, rerender }) {
     return;
   }
   const services = summary.map((row) => row.service);
-  const chosen = { ...params, service: services.includes(params.service) ? params.service : services[0] };
+  // Without a choice, the service that costs the most.
+  const biggest = summary.reduce((top, row) => (row.total_cost > top.total_cost ? row : top)).service;
+  const chosen = { ...params, service: services.includes(params.service) ? params.service : biggest };
   const update = (next) => {
     replaceParams(next);
     rerender();
