@@ -75,7 +75,13 @@ export async function render(main, { params, signal, rerender }) {
         { class: "empty" },
         filtered
           ? "No alert matches these filters."
-          : "No alerts yet. Monitors raise them when new data shows an anomaly; the mock data of `sentinel seed` holds a few spikes, and the monitor \"all services\" watches everything from the start.",
+          : [
+              "No alerts yet. Monitors raise them when new data shows an anomaly: the monitor \"all services\" watches everything from the start. The mock data of ",
+              h("code", {}, "sentinel seed"),
+              " holds a few spikes; see the ",
+              h("a", { href: "#/monitors" }, "monitors"),
+              ".",
+            ],
       ),
     );
     return;
