@@ -85,6 +85,11 @@ function bySeries(rows) {
   return groups;
 }
 
+// The flagged buckets as points, drawn (and named in data-series) only when there are any.
+function flaggedSeries(values, theme) {
+  return values.some((value) => value !== null) ? [{ label: "Flagged", values, stroke: theme.flag, pointsOnly: true }] : [];
+}
+
 function chartData(groups, picked) {
   const theme = themeColours();
   const xs = [...new Set([...groups.values()].flat().map((row) => Date.parse(row.bucket) / 1000))].sort((a, b) => a - b);
@@ -104,7 +109,7 @@ function chartData(groups, picked) {
         { label: "Expected", values: column(rows, (row) => row.expected), stroke: theme.expected, dash: [6, 4] },
         { label: "Upper bound", values: column(rows, (row) => row.upper_bound), stroke: theme.band, width: 1 },
         { label: "Lower bound", values: column(rows, (row) => row.lower_bound), stroke: theme.band, width: 1 },
-        { label: "Flagged", values: flagged(rows), stroke: theme.flag, pointsOnly: true },
+        ...flaggedSeries(flagged(rows), theme),
       ],
       bands: [[2, 3]],
     };
@@ -116,7 +121,7 @@ function chartData(groups, picked) {
       if (value !== null) marks[i] = Math.max(marks[i] ?? value, value);
     });
   }
-  series.push({ label: "Flagged", values: marks, stroke: theme.flag, pointsOnly: true });
+  series.push(...flaggedSeries(marks, theme));
   return { xs, series, bands: [] };
 }
 
