@@ -17,6 +17,8 @@ const RANGES = [
   ["90d", "Last 90 days of data"],
   ["custom", "Dates…"],
 ];
+// Detector settings an alert's link carries (its monitor's), so the flags here are the alert's.
+const TUNING = ["window", "threshold", "direction", "min_impact", "min_pct", "min_daily_pct"];
 const GROUPS = [
   ["service", "Service total"],
   ["service,account_id", "Per account"],
@@ -172,7 +174,9 @@ export async function render(main, { params, signal, rerender }) {
   const form = controls(chosen, services, update);
   fill(body, form, loading(`${chosen.service}`));
   const range = await rangeOf(chosen, signal);
-  const groupBy = chosen.group_by ?? (chosen.account_id || chosen.region ? "service,account_id,region" : "service");
+  // An alert's link names its slice (account, region): split by exactly those columns.
+  const sliced = ["service", chosen.account_id && "account_id", chosen.region && "region"].filter(Boolean).join(",");
+  const groupBy = chosen.group_by ?? sliced;
   const rows = await get(
     "/billing/series",
     {
@@ -181,6 +185,7 @@ export async function render(main, { params, signal, rerender }) {
       region: chosen.region,
       granularity: chosen.granularity,
       method: chosen.method,
+      ...Object.fromEntries(TUNING.map((name) => [name, chosen[name]])),
       group_by: groupBy,
       ...range,
     },
