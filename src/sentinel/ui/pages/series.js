@@ -94,7 +94,10 @@ function flaggedSeries(values, theme) {
 
 function chartData(groups, picked) {
   const theme = themeColours();
-  const xs = [...new Set([...groups.values()].flat().map((row) => Date.parse(row.bucket) / 1000))].sort((a, b) => a - b);
+  // A series has the buckets its records fall in (a sparse slice has gaps): one series is drawn
+  // on its own buckets, several on all of theirs, each line joining its own points.
+  const shown = picked ? [groups.get(picked)] : [...groups.values()];
+  const xs = [...new Set(shown.flat().map((row) => Date.parse(row.bucket) / 1000))].sort((a, b) => a - b);
   const at = new Map(xs.map((x, i) => [x, i]));
   const column = (rows, value) => {
     const values = xs.map(() => null);
@@ -109,14 +112,19 @@ function chartData(groups, picked) {
       series: [
         { label: `${picked}: cost`, values: column(rows, (row) => row.cost), stroke: colour(0), width: 2 },
         { label: "Expected", values: column(rows, (row) => row.expected), stroke: theme.expected, dash: [6, 4] },
-        { label: "Upper bound", values: column(rows, (row) => row.upper_bound), stroke: theme.band, width: 1 },
-        { label: "Lower bound", values: column(rows, (row) => row.lower_bound), stroke: theme.band, width: 1 },
+        { label: "Upper bound", values: column(rows, (row) => row.upper_bound), stroke: theme.band, width: 1, noPoints: true },
+        { label: "Lower bound", values: column(rows, (row) => row.lower_bound), stroke: theme.band, width: 1, noPoints: true },
         ...flaggedSeries(flagged(rows), theme),
       ],
       bands: [[2, 3]],
     };
   }
-  const series = [...groups.entries()].map(([name, rows], i) => ({ label: name, values: column(rows, (row) => row.cost), stroke: colour(i) }));
+  const series = [...groups.entries()].map(([name, rows], i) => ({
+    label: name,
+    values: column(rows, (row) => row.cost),
+    stroke: colour(i),
+    spanGaps: true,
+  }));
   const marks = xs.map(() => null);
   for (const rows of groups.values()) {
     flagged(rows).forEach((value, i) => {
