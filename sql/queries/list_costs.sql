@@ -31,21 +31,53 @@ span as (
         ) as at
         from newest
     ) as span_end
+),
+-- Two branches, one chosen by one-time filters: by service alone (the overview), each service's
+-- range of service_hourly_cost read through its (service, hour) key; split by account or
+-- region, hourly_cost, whose key starts with the columns a range of hours cannot narrow.
+points as (
+    select
+        by_service.service,
+        null::text as account_id,
+        null::text as region,
+        by_service.hour,
+        by_service.cost,
+        by_service.record_count
+    from sentinel_data.service_totals as totals, span
+    cross join lateral (
+        select sh.service, sh.hour, sh.cost, sh.record_count
+        from sentinel.service_hourly_costs as sh
+        where sh.service = totals.service
+            and sh.hour >= span.start_at
+            and sh.hour < span.end_at
+    ) as by_service
+    where %(group_by)s::text[] = array['service']
+        and (%(services)s::text[] is null or totals.service = any (%(services)s::text[]))
+    union all
+    select
+        case when 'service' = any (%(group_by)s::text[]) then costs.service end,
+        case when 'account_id' = any (%(group_by)s::text[]) then costs.account_id end,
+        case when 'region' = any (%(group_by)s::text[]) then costs.region end,
+        costs.hour,
+        costs.cost,
+        costs.record_count
+    from sentinel.hourly_costs as costs, span
+    where %(group_by)s::text[] <> array['service']
+        and costs.hour >= span.start_at
+        and costs.hour < span.end_at
+        and (%(services)s::text[] is null or costs.service = any (%(services)s::text[]))
 )
 select
-    case when 'service' = any (%(group_by)s::text[]) then costs.service end as service,
-    case when 'account_id' = any (%(group_by)s::text[]) then costs.account_id end as account_id,
-    case when 'region' = any (%(group_by)s::text[]) then costs.region end as region,
+    points.service,
+    points.account_id,
+    points.region,
     case %(granularity)s::text
-        when 'day' then date_trunc('day', costs.hour, 'UTC')
-        else costs.hour
+        when 'day' then date_trunc('day', points.hour, 'UTC')
+        else points.hour
     end as bucket,
-    round(sum(costs.cost), 4)::double precision as cost,
-    sum(costs.record_count)::bigint as record_count
-from sentinel.hourly_costs as costs, span
-where costs.hour >= span.start_at
-    and costs.hour < span.end_at
-    and (%(services)s::text[] is null or costs.service = any (%(services)s::text[]))
+    round(sum(points.cost), 4)::double precision as cost,
+    sum(points.record_count)::bigint as record_count
+from points
 group by 1, 2, 3, 4
 order by bucket, service, account_id, region
 limit %(max_rows)s::bigint + 1
