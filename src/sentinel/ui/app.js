@@ -114,6 +114,11 @@ function start() {
     announce("API key forgotten.");
     render();
   });
+  // The skip link's #main would be read as a route: it moves focus instead, keeping the page.
+  document.querySelector("a.skip").addEventListener("click", (event) => {
+    event.preventDefault();
+    document.getElementById("main").focus();
+  });
   window.addEventListener("hashchange", () => render({ focus: true }));
   // The charts' colours come from the theme's CSS variables: redraw when the system flips.
   matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => render());
