@@ -33,6 +33,7 @@ from sentinel.routes.imports import ImportController
 from sentinel.routes.keys import KeysController
 from sentinel.routes.lifecycle import DeletionController
 from sentinel.routes.monitors import MonitorController
+from sentinel.routes.spend import SpendController
 from sentinel.routes.subscriptions import NotificationController, SubscriptionController
 from sentinel.settings import Settings
 
@@ -166,6 +167,7 @@ def create_app(settings: Settings) -> Litestar:
     app = Litestar(
         route_handlers=[
             BillingController,
+            SpendController,
             ImportController,
             DeletionController,
             KeysController,

@@ -1,7 +1,7 @@
 """Typed wrappers, one per file in sql/queries/. Keyword arguments only."""
 
 from collections.abc import AsyncIterator, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -31,11 +31,13 @@ from sentinel.schemas import (
     BillingImport,
     BillingRecord,
     BillingRecordFields,
+    CostPoint,
     DeletedImport,
     DeletedRecords,
     DetectedAnomaly,
     DetectorDefaults,
     ScoredBillingRecord,
+    SeriesPoint,
     ServiceCost,
 )
 
@@ -205,6 +207,57 @@ class Queries:
         return await self._all(
             conn, "find_anomaly_events", AnomalyEvent, _detector_arguments(params)
         )
+
+    async def is_daily_service(self, conn: AsyncConnection, *, service: str) -> bool:
+        cur = await conn.execute(self._sql["is_daily_service"], {"service": service})
+        row = await cur.fetchone()
+        assert row is not None  # exists() always yields a row
+        return row[0]
+
+    async def list_series_points(
+        self,
+        conn: AsyncConnection,
+        *,
+        params: DetectionParams,
+        service: str,
+        account_id: str | None,
+        region: str | None,
+        start: datetime | None,
+        end: datetime | None,
+        span: timedelta,
+    ) -> list[SeriesPoint]:
+        arguments = {
+            **_detector_arguments(params),
+            "service": service,
+            "account_id": account_id,
+            "region": region,
+            "start": start,
+            "end": end,
+            "span": span,
+        }
+        return await self._all(conn, "list_series_points", SeriesPoint, arguments)
+
+    async def list_costs(
+        self,
+        conn: AsyncConnection,
+        *,
+        granularity: str,
+        group_by: list[str],
+        services: list[str] | None,
+        start: datetime | None,
+        end: datetime | None,
+        max_rows: int,
+    ) -> list[CostPoint]:
+        """Up to max_rows + 1 rows: one more than max_rows says the range holds too many."""
+        params = {
+            "granularity": granularity,
+            "group_by": group_by,
+            "services": services,
+            "start": start,
+            "end": end,
+            "max_rows": max_rows,
+        }
+        return await self._all(conn, "list_costs", CostPoint, params)
 
     async def insert_billing_records_scored(
         self, conn: AsyncConnection, *, records: Sequence[BillingRecordFields]

@@ -206,6 +206,39 @@ class DetectedAnomaly(BaseModel):
     bucket: datetime = Field(description="Start of the hour or day (the record time for record)")
 
 
+class CostPoint(BaseModel):
+    """Usage spend of one series in one hour or day (GET /costs), from the rollups."""
+
+    service: str | None
+    account_id: str | None
+    region: str | None
+    bucket: datetime = Field(description="Start of the UTC hour or day")
+    cost: float = Field(description="Summed usage cost (4 decimals)")
+    record_count: int
+
+
+class SeriesPoint(BaseModel):
+    """One bucket of a service's series as a causal detector judges it (GET /series): every
+    bucket of the range, flagged or not, for a chart with the expected band."""
+
+    service: str
+    account_id: str | None
+    region: str | None
+    bucket: datetime = Field(description="Start of the hour or day")
+    cost: float
+    expected: float | None = Field(description="Null before the series has any baseline")
+    lower_bound: float | None
+    upper_bound: float | None
+    z_score: float | None = Field(description="Null until the point has enough history")
+    impact: float | None
+    impact_pct: float | None
+    baseline_count: int
+    daily_spend: float | None
+    anomaly: bool
+    method: str
+    granularity: str
+
+
 class AnomalyEvent(BaseModel):
     """Consecutive flagged points of one series: a lasting change alerts once."""
 

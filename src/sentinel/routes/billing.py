@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.enums import MediaType
 from litestar.exceptions import NotFoundException
 from litestar.openapi import ResponseSpec
@@ -25,7 +25,7 @@ from sentinel.importers.base import EXPORT_ACCOUNT_ID_MAX
 from sentinel.limits import DETECTION, TimedPool
 from sentinel.openapi import OverlappingAlternatives
 from sentinel.queries import Queries
-from sentinel.routes.detectors import DETECTION_HELP, DetectorQuery, provide_detector_query
+from sentinel.routes.detectors import DETECTION_HELP, DETECTOR_QUERY, DetectorQuery
 from sentinel.routes.ids import BIGINT_MAX, INTEGER_PATTERN, as_id, text_filter
 from sentinel.routes.lifecycle import deletion_range, refuse_seed_unless_allowed
 from sentinel.routes.links import link_to
@@ -59,7 +59,6 @@ READ = {"scope": "read"}
 WRITE_JSON = {"scope": "write", "body": "json"}
 ADMIN = {"scope": "admin", "body": "none"}
 
-DETECTOR_QUERY = {"detector": Provide(provide_detector_query, sync_to_thread=False)}
 LIST_LIMIT_MAX = 10_000
 
 

@@ -8,6 +8,7 @@ point there instead of repeating numbers that could drift.
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
+from litestar.di import Provide
 from litestar.params import Parameter
 
 from sentinel.detection import DetectionParams, ParameterError, detection_params
@@ -121,3 +122,7 @@ def provide_detector_query(
         direction,
         min_daily_pct,
     )
+
+
+# The dependency both anomaly endpoints and /series declare.
+DETECTOR_QUERY = {"detector": Provide(provide_detector_query, sync_to_thread=False)}
