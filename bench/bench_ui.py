@@ -19,6 +19,7 @@ timed from the page with fetch. Target (issue 12): the overview drawn within 1 s
 
 import argparse
 import asyncio
+import json
 import statistics
 import sys
 import time
@@ -32,10 +33,11 @@ import psycopg
 # The offline browser context and the server process are the browser tests' (one home).
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from tests.browser.harness import Guard, chromium_executable, live_server
+
 from scratch import ADMIN_URL, scratch_database
 from sentinel.db import load_queries
 from sentinel.queries import Queries
-from tests.browser.harness import Guard, chromium_executable, live_server
 
 SQL = load_queries(Path(__file__).parent / "sql")
 CHART = "[data-testid=overview-chart][data-points]"
@@ -50,12 +52,12 @@ window.__paint = new Promise((resolve) => {
   }).observe({ type: "paint", buffered: true });
 });
 window.__drawn = new Promise((resolve) => {
-  const drawn = () => document.querySelector('%s');
+  const drawn = () => document.querySelector(CHART);
   new MutationObserver((_, observer) => {
     if (drawn()) { observer.disconnect(); resolve(performance.now()); }
   }).observe(document, { subtree: true, childList: true, attributes: true });
 });
-""" % CHART.replace("'", "\\'")
+""".replace("CHART", json.dumps(CHART))
 
 
 def parse_args() -> argparse.Namespace:
@@ -81,7 +83,13 @@ def hourly_rows(days: int, services: int, rng: Random):
             for service in range(services):
                 cost = (1 + service / 10) * shape * rng.lognormvariate(0, 0.15)
                 rows.append(
-                    (f"svc-{service:02d}", Decimal(f"{cost:.4f}"), when, "us-east-1", "111111111111")
+                    (
+                        f"svc-{service:02d}",
+                        Decimal(f"{cost:.4f}"),
+                        when,
+                        "us-east-1",
+                        "111111111111",
+                    )
                 )
         yield rows
 

@@ -1,0 +1,52 @@
+"""The overview (#/): every service charted, the hint on an empty database, dark mode."""
+
+import re
+
+from tests.browser.harness import data_attr
+
+DRAWN = "[data-testid=overview-chart][data-points]"
+
+
+def test_the_overview_charts_every_service(seeded, open_page):
+    services = sorted(row["service"] for row in seeded.get("/api/v1/billing/summary").json())
+    page, _ = open_page(seeded, "/ui/")
+    page.wait_for_selector(DRAWN)
+    assert page.locator("h1").count() == 1
+    assert sorted(data_attr(page, "overview-chart", "series")) == services
+    assert data_attr(page, "overview-chart", "points") > 0
+
+
+def test_an_empty_database_shows_how_to_load_data(empty, open_page):
+    page, _ = open_page(empty, "/ui/")
+    hint = page.get_by_text(re.compile(r"sentinel seed|make seed"))
+    hint.first.wait_for()
+    assert page.get_by_text(re.compile(r"import", re.IGNORECASE)).count() >= 1
+    assert page.locator("h1").count() == 1
+
+
+def background(page) -> tuple[int, ...]:
+    """The page's background colour as (r, g, b): the body's, else the root element's."""
+    color = page.evaluate(
+        """() => {
+            for (const element of [document.body, document.documentElement]) {
+                const color = getComputedStyle(element).backgroundColor;
+                if (color && color !== "rgba(0, 0, 0, 0)" && color !== "transparent") return color;
+            }
+            return "rgb(255, 255, 255)";
+        }"""
+    )
+    return tuple(int(part) for part in re.findall(r"\d+", color)[:3])
+
+
+def luminance(rgb: tuple[int, ...]) -> float:
+    red, green, blue = (channel / 255 for channel in rgb)
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def test_dark_mode_follows_the_system_setting(seeded, open_page):
+    light, _ = open_page(seeded, "/ui/", color_scheme="light")
+    dark, _ = open_page(seeded, "/ui/", color_scheme="dark")
+    for page in (light, dark):
+        page.wait_for_selector(DRAWN)
+    assert luminance(background(light)) > 0.6, background(light)
+    assert luminance(background(dark)) < 0.3, background(dark)
