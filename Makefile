@@ -8,7 +8,8 @@ BROWSER_STAMP := $(VENV)/.installed-browser
 EVAL_VENV := .venv-eval
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint fmt migrate seed psql anomalies bench bench-large eval eval-peers chaos fuzz test-browser screenshots clean
+.PHONY: help install run test lint fmt migrate seed psql anomalies bench bench-large eval eval-peers chaos fuzz vendor clean
+.PHONY: test-browser screenshots
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -85,6 +86,26 @@ eval-peers: ## make eval with MSTL and Prophet too, in .venv-eval with the [eval
 
 chaos: $(STAMP) ## faults under load: PostgreSQL restart, 10 s stop, kill -9 of the server; acknowledged vs stored (about 1 min)
 	$(BIN)/python bench/chaos.py
+
+# The dashboard's browser libraries are committed under src/sentinel/ui/vendor/, so make run and
+# make test need no Node.js; only refreshing them does. npm ci installs exactly the lock (integrity
+# hashes checked), without install scripts (swagger-ui-dist pulls in a telemetry postinstall).
+VENDOR := src/sentinel/ui/vendor
+VENDOR_FILES := uplot/dist/uPlot.iife.min.js uplot/dist/uPlot.min.css uplot/LICENSE \
+	swagger-ui-dist/swagger-ui-bundle.js swagger-ui-dist/swagger-ui-standalone-preset.js \
+	swagger-ui-dist/swagger-ui.css swagger-ui-dist/LICENSE swagger-ui-dist/NOTICE \
+	swagger-ui-dist/swagger-ui-bundle.js.LICENSE.txt swagger-ui-dist/favicon-32x32.png
+vendor: ## refresh the dashboard's vendored uPlot and Swagger UI from $(VENDOR)/package-lock.json (needs npm)
+	@command -v npm >/dev/null || { echo "make vendor needs npm (Node.js); make run does not"; exit 1; }
+	set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	cp $(VENDOR)/package.json $(VENDOR)/package-lock.json "$$tmp"/; \
+	(cd "$$tmp" && npm ci --ignore-scripts --no-audit --no-fund --silent); \
+	for file in $(VENDOR_FILES); do \
+		package=$${file%%/*}; dest=$(VENDOR)/$${package%-dist}/$$(basename $$file); \
+		mkdir -p $$(dirname $$dest); cp "$$tmp/node_modules/$$file" $$dest; \
+	done; \
+	cd $(VENDOR) && find uplot swagger-ui -type f | LC_ALL=C sort | xargs sha256sum > SHA256SUMS
+	@echo "refreshed $(VENDOR); commit it with its SHA256SUMS"
 
 clean: ## remove .venv, .venv-eval and caches (keeps the embedded database in .sentinel/)
 	rm -rf $(VENV) $(EVAL_VENV) .pytest_cache .ruff_cache .hypothesis

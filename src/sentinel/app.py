@@ -11,7 +11,6 @@ from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
@@ -35,6 +34,7 @@ from sentinel.routes.lifecycle import DeletionController
 from sentinel.routes.monitors import MonitorController
 from sentinel.routes.spend import SpendController
 from sentinel.routes.subscriptions import NotificationController, SubscriptionController
+from sentinel.routes.ui import root, swagger_plugin, ui_router
 from sentinel.settings import Settings
 
 
@@ -177,6 +177,8 @@ def create_app(settings: Settings) -> Litestar:
             NotificationController,
             health,
             ready,
+            root,
+            ui_router(),
         ],
         dependencies={
             "conn": Provide(provide_connection),
@@ -203,7 +205,7 @@ def create_app(settings: Settings) -> Litestar:
             version=__version__,
             description="Cloud cost anomaly detection on PostgreSQL.",
             path="/docs",
-            render_plugins=[SwaggerRenderPlugin()],
+            render_plugins=[swagger_plugin()],
             components=Components(
                 security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}
             ),
