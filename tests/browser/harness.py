@@ -77,8 +77,9 @@ class Server:
         response.raise_for_status()
         return response
 
-    def post(self, path: str, **kwargs) -> httpx.Response:
-        response = httpx.post(f"{self.base}{path}", headers=self.headers, timeout=120, **kwargs)
+    def post(self, path: str, *, headers: dict | None = None, **kwargs) -> httpx.Response:
+        headers = {**self.headers, **(headers or {})}
+        response = httpx.post(f"{self.base}{path}", headers=headers, timeout=120, **kwargs)
         response.raise_for_status()
         return response
 

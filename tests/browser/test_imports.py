@@ -7,21 +7,19 @@ SAMPLE = DATA / "focus_sample_300.csv"
 
 def test_an_upload_completes_and_is_stored(empty, open_page):
     page, _ = open_page(empty, "/ui/#/imports")
-    assert page.locator("h1").count() == 1
     page.get_by_test_id("import-file").set_input_files(SAMPLE)
+    assert page.locator("h1").count() == 1
+    page.get_by_role("button", name="Upload and import").click()
     progress = page.get_by_test_id("import-progress")
     progress.wait_for()
     page.wait_for_function(
         """() => {
             const bar = document.querySelector("[data-testid=import-progress]");
-            const max = Number(bar.getAttribute("max") || bar.getAttribute("aria-valuemax") || 100);
-            const value = Number(bar.getAttribute("value") ?? bar.getAttribute("aria-valuenow"));
-            return value >= max;
+            return bar.value >= bar.max;
         }"""
     )
-    row = page.locator("tr", has_text=SAMPLE.name)
-    row.first.wait_for()
+    page.get_by_test_id("imports-table").locator("tr", has_text=SAMPLE.name).wait_for()
     imports = empty.get("/api/v1/billing/imports").json()
-    assert [(i["filename"], i["status"]) for i in imports] == [(SAMPLE.name, "imported")]
+    assert [(i["file_name"], i["status"]) for i in imports] == [(SAMPLE.name, "imported")]
     assert imports[0]["row_count"] == 300, imports[0]
     assert empty.get("/api/v1/billing/summary").json() != []

@@ -1,27 +1,37 @@
 """The overview (#/): every service charted, the hint on an empty database, dark mode."""
 
 import re
+from datetime import datetime
 
 from tests.browser.harness import data_attr
 
 DRAWN = "[data-testid=overview-chart][data-points]"
+OPEN_ALERTS = "Open alerts"  # the series of red points marking open alerts
 
 
 def test_the_overview_charts_every_service(seeded, open_page):
     services = sorted(row["service"] for row in seeded.get("/api/v1/billing/summary").json())
+    costs = seeded.get("/api/v1/billing/costs", granularity="day", group_by="service").json()
+    days = {row["bucket"][:10] for row in costs}
+    opened = seeded.get("/api/v1/alerts/", status="open", limit=1000).json()
+    marked = {datetime.fromisoformat(a["started_at"]).date().isoformat() for a in opened} & days
     page, _ = open_page(seeded, "/ui/")
     page.wait_for_selector(DRAWN)
     assert page.locator("h1").count() == 1
-    assert sorted(data_attr(page, "overview-chart", "series")) == services
-    assert data_attr(page, "overview-chart", "points") > 0
+    drawn = data_attr(page, "overview-chart", "series")
+    assert sorted(name for name in drawn if name != OPEN_ALERTS) == services
+    assert (OPEN_ALERTS in drawn) == bool(marked)
+    # One value per service and day of /costs, and one mark per day an open alert started.
+    assert data_attr(page, "overview-chart", "points") == len(costs) + len(marked)
 
 
 def test_an_empty_database_shows_how_to_load_data(empty, open_page):
     page, _ = open_page(empty, "/ui/")
-    hint = page.get_by_text(re.compile(r"sentinel seed|make seed"))
-    hint.first.wait_for()
-    assert page.get_by_text(re.compile(r"import", re.IGNORECASE)).count() >= 1
+    page.get_by_role("heading", name="No billing data yet").wait_for()
+    assert page.get_by_text(re.compile(r"sentinel seed")).count() >= 1
+    assert page.get_by_text(re.compile(r"sentinel import")).count() >= 1
     assert page.locator("h1").count() == 1
+    assert page.get_by_test_id("overview-chart").count() == 0
 
 
 def background(page) -> tuple[int, ...]:
