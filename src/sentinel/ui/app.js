@@ -2,7 +2,7 @@
 // asks for a key (401), and redraws when the route, the theme or the time zone choice changes.
 
 import { forgetKey, getKey, setKey } from "./api.js";
-import { announce, field, h } from "./dom.js";
+import { announce, field, fill, h } from "./dom.js";
 import { chooseUtc, utcChosen } from "./format.js";
 import { current } from "./router.js";
 import * as alertPage from "./pages/alert.js";
@@ -24,7 +24,7 @@ const ROUTES = [
 const NOT_FOUND = {
   title: "Page not found",
   async render(main) {
-    main.replaceChildren(
+    fill(main, 
       h("h1", {}, "Page not found"),
       h("p", {}, "There is no such page here. ", h("a", { href: "#/" }, "Go to the overview"), "."),
     );
@@ -67,7 +67,7 @@ function keyForm(main, message) {
     field("API key", input, "Kept in this tab's session storage until you close it or press Forget key."),
     h("button", { type: "submit" }, "Use this key"),
   );
-  main.replaceChildren(
+  fill(main, 
     h("h1", {}, "API key needed"),
     h("p", { class: "error", role: "alert" }, message),
     h("p", {}, "This server asks for an API key. Create one with ", h("code", {}, "sentinel keys create --name dash --scope read"), " (write to rate alerts and import, admin to change monitors)."),

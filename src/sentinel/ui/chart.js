@@ -64,7 +64,7 @@ export function lineChart(container, { xs, series, bands = [], height = 320, utc
         spanGaps: false,
         ...(s.pointsOnly
           ? { paths: () => null, points: { show: true, size: 9, width: 2, stroke: s.stroke, fill: s.stroke } }
-          : { points: { show: false } }),
+          : {}), // uPlot shows a line's points only where they are far enough apart
       })),
     ],
     bands: bands.map(([upper, lower]) => ({ series: [upper + 1, lower + 1], fill: theme.band })),

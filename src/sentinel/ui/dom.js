@@ -66,6 +66,11 @@ export function announce(message, kind = "info") {
   requestAnimationFrame(() => {
     status.textContent = message;
   });
+  // The toast goes away; what it said stays on the page where it matters.
+  clearTimeout(Number(status.dataset.timer));
+  status.dataset.timer = String(setTimeout(() => {
+    status.textContent = "";
+  }, 8000));
 }
 
 // A labelled field: <label for> + control, the way every form here is built.
@@ -91,4 +96,9 @@ export function select(name, options, chosen) {
     { name },
     options.map(([value, text]) => h("option", { value, selected: String(value) === String(chosen ?? "") }, text)),
   );
+}
+
+// replaceChildren that skips null/false (replaceChildren itself would print "null").
+export function fill(element, ...children) {
+  element.replaceChildren(...children.flat(Infinity).filter((child) => child !== null && child !== undefined && child !== false));
 }

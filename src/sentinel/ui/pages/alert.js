@@ -1,7 +1,7 @@
 // One alert: what it measured, its root causes, the rating buttons and a link to its series.
 
 import { get, request } from "../api.js";
-import { announce, field, h, table } from "../dom.js";
+import { announce, field, fill, h, table } from "../dom.js";
 import { count, money, pct, time } from "../format.js";
 import { seriesName } from "./common.js";
 import { alertSeriesHref } from "./alerts.js";
@@ -30,7 +30,7 @@ function facts(alert) {
     ["Detector", `${alert.method}, peak score ${alert.peak_score ?? "—"}`],
     ["Feedback", alert.feedback ?? "not rated yet"],
   ];
-  return h("dl", { class: "cards" }, items.map(([term, value]) => h("div", {}, h("dt", {}, term), h("dd", {}, value))));
+  return h("dl", { class: "cards facts" }, items.map(([term, value]) => h("div", {}, h("dt", {}, term), h("dd", {}, value))));
 }
 
 function rootCauses(alert) {
@@ -84,10 +84,10 @@ function feedbackForm(alert, onRated) {
 
 export async function render(main, { match, signal, rerender }) {
   const id = match[1];
-  main.replaceChildren(h("h1", {}, `Alert #${id}`));
+  fill(main, h("h1", {}, `Alert #${id}`));
   const alert = await get(`/alerts/${id}`, {}, signal);
   document.title = `Alert #${id} · Sentinel`;
-  main.replaceChildren(
+  fill(main, 
     h("p", {}, h("a", { href: "#/alerts" }, "← All alerts")),
     h("h1", {}, `Alert #${alert.id}: ${seriesName(alert)}`),
     facts(alert),

@@ -2,7 +2,7 @@
 // (root causes, feedback, the series). Pages through the API's keyset (Link rel="next").
 
 import { nextPage, request } from "../api.js";
-import { field, h, select, table } from "../dom.js";
+import { field, fill, h, select, table } from "../dom.js";
 import { count, money, pct, time } from "../format.js";
 import { href, replaceParams } from "../router.js";
 import { loading, seriesName } from "./common.js";
@@ -56,7 +56,7 @@ function apiParams(params) {
 
 export async function render(main, { params, signal, rerender }) {
   const results = h("div", {}, loading("alerts"));
-  main.replaceChildren(
+  fill(main, 
     h("h1", {}, "Alerts"),
     h("p", { class: "muted" }, "Anomaly events raised by the monitors; open one for its root causes and to rate it."),
     filters(params, (chosen) => {
@@ -69,7 +69,7 @@ export async function render(main, { params, signal, rerender }) {
   const alerts = [...first.data];
   if (!alerts.length) {
     const filtered = Object.values(params).some((value) => value);
-    results.replaceChildren(
+    fill(results, 
       h(
         "p",
         { class: "empty" },
@@ -95,7 +95,7 @@ export async function render(main, { params, signal, rerender }) {
     more.hidden = !before;
     more.disabled = false;
   });
-  results.replaceChildren(grid, more);
+  fill(results, grid, more);
 }
 
 // The series view around an alert: a few buckets of context either side, at its granularity.

@@ -3,7 +3,7 @@
 // format from the bytes.
 
 import { get, upload } from "../api.js";
-import { announce, field, h, table } from "../dom.js";
+import { announce, field, fill, h, table } from "../dom.js";
 import { count, time } from "../format.js";
 import { loading } from "./common.js";
 
@@ -88,8 +88,8 @@ function uploadForm(onDone) {
 export async function render(main, { signal }) {
   const slot = h("div", {}, loading("the import history"));
   const refresh = async () => {
-    slot.replaceChildren(history(await get("/billing/imports", { limit: 100 })));
+    fill(slot, history(await get("/billing/imports", { limit: 100 })));
   };
-  main.replaceChildren(h("h1", {}, "Imports"), uploadForm(refresh), h("h2", {}, "History"), slot);
-  slot.replaceChildren(history(await get("/billing/imports", { limit: 100 }, signal)));
+  fill(main, h("h1", {}, "Imports"), uploadForm(refresh), h("h2", {}, "History"), slot);
+  fill(slot, history(await get("/billing/imports", { limit: 100 }, signal)));
 }

@@ -2,7 +2,7 @@
 // empty, a field takes the detector's default, as the API fills it in.
 
 import { get, request } from "../api.js";
-import { announce, field, h, select, table } from "../dom.js";
+import { announce, field, fill, h, select, table } from "../dom.js";
 import { money } from "../format.js";
 import { loading } from "./common.js";
 
@@ -106,7 +106,7 @@ function monitorForm(monitor, onSaved) {
 }
 
 export async function render(main, { params, signal, rerender }) {
-  main.replaceChildren(h("h1", {}, "Monitors"), loading("monitors"));
+  fill(main, h("h1", {}, "Monitors"), loading("monitors"));
   const monitors = await get("/monitors", {}, signal);
   const editing = params.edit ? monitors.find((m) => String(m.id) === params.edit) : null;
   const formSlot = h("div", {}, monitorForm(editing, () => {
@@ -124,7 +124,7 @@ export async function render(main, { params, signal, rerender }) {
     m.enabled ? "yes" : "no",
     h("a", { href: `#/monitors?edit=${m.id}`, "aria-label": `Edit monitor ${m.name}` }, "Edit"),
   ]);
-  main.replaceChildren(
+  fill(main, 
     h("h1", {}, "Monitors"),
     h("p", { class: "muted" }, "A monitor is a saved scope and detector; it raises alerts on the data that arrives after it was created."),
     monitors.length

@@ -4,7 +4,7 @@
 
 import { get } from "../api.js";
 import { colour, lineChart, themeColours } from "../chart.js";
-import { h, table } from "../dom.js";
+import { fill, h, table } from "../dom.js";
 import { change, count, money } from "../format.js";
 import { href } from "../router.js";
 import { emptyData, loading } from "./common.js";
@@ -122,7 +122,7 @@ function services(list, openAlerts) {
 
 export async function render(main, { signal }) {
   const body = h("div", {}, loading("spend"));
-  main.replaceChildren(h("h1", {}, "Overview"), body);
+  fill(main, h("h1", {}, "Overview"), body);
   const [costs, openAlerts] = await Promise.all([
     get("/billing/costs", { granularity: "day", group_by: "service" }, signal),
     get("/alerts", { status: "open", limit: 1000 }, signal),
@@ -132,7 +132,7 @@ export async function render(main, { signal }) {
     // stored record); /summary says so for certain.
     const summary = await get("/billing/summary", {}, signal);
     if (!summary.length) {
-      body.replaceChildren(emptyData());
+      fill(body, emptyData());
       return;
     }
   }
@@ -140,7 +140,7 @@ export async function render(main, { signal }) {
   const container = h("div", { class: "chart", "data-testid": "overview-chart" });
   const first = data.days.length ? new Date(data.days[0] * 1000).toISOString().slice(0, 10) : "";
   const last = data.days.length ? new Date(data.days.at(-1) * 1000).toISOString().slice(0, 10) : "";
-  body.replaceChildren(
+  fill(body, 
     cards(data.list, openAlerts),
     h(
       "figure",

@@ -3,7 +3,7 @@
 
 import { get } from "../api.js";
 import { colour, lineChart, themeColours } from "../chart.js";
-import { field, h, select, table } from "../dom.js";
+import { field, fill, h, select, table } from "../dom.js";
 import { money, pct, time } from "../format.js";
 import { replaceParams } from "../router.js";
 import { emptyData, loading, seriesName } from "./common.js";
@@ -150,20 +150,22 @@ function pickSeries(groups, picked, onPick) {
 
 export async function render(main, { params, signal, rerender }) {
   const body = h("div", {}, loading("the series"));
-  main.replaceChildren(h("h1", {}, "Series"), body);
+  fill(main, h("h1", {}, "Series"), body);
   const summary = await get("/billing/summary", {}, signal);
   if (!summary.length) {
-    body.replaceChildren(emptyData());
+    fill(body, emptyData());
     return;
   }
   const services = summary.map((row) => row.service);
-  const chosen = { ...params, service: services.includes(params.service) ? params.service : services[0] };
+  // Without a choice, the service that costs the most.
+  const biggest = summary.reduce((top, row) => (row.total_cost > top.total_cost ? row : top)).service;
+  const chosen = { ...params, service: services.includes(params.service) ? params.service : biggest };
   const update = (next) => {
     replaceParams(next);
     rerender();
   };
   const form = controls(chosen, services, update);
-  body.replaceChildren(form, loading(`${chosen.service}`));
+  fill(body, form, loading(`${chosen.service}`));
   const range = await rangeOf(chosen, signal);
   const groupBy = chosen.group_by ?? (chosen.account_id || chosen.region ? "service,account_id,region" : "service");
   const rows = await get(
@@ -180,7 +182,7 @@ export async function render(main, { params, signal, rerender }) {
     signal,
   );
   if (!rows.length) {
-    body.replaceChildren(form, h("p", { class: "empty" }, `No ${chosen.service} costs in this range. Choose a longer range or another service.`));
+    fill(body, form, h("p", { class: "empty" }, `No ${chosen.service} costs in this range. Choose a longer range or another service.`));
     return;
   }
   const granularity = rows[0].granularity;
@@ -191,7 +193,7 @@ export async function render(main, { params, signal, rerender }) {
   container.dataset.flagged = String(rows.filter((row) => row.anomaly).length);
   const first = rows.reduce((min, row) => (row.bucket < min ? row.bucket : min), rows[0].bucket);
   const last = rows.reduce((max, row) => (row.bucket > max ? row.bucket : max), rows[0].bucket);
-  body.replaceChildren(
+  fill(body, 
     form,
     pickSeries(groups, picked, (value) => update({ ...chosen, pick: value })),
     h(
