@@ -17,7 +17,9 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 
 from sentinel.db import create_database, drop_database, url_for_database
 from sentinel.migrations import apply_migrations
@@ -52,7 +54,16 @@ def scratch_database() -> Iterator[str]:
         yield url
 
 
-def pages(service: str) -> list[tuple[str, str, str, dict]]:
+def around(alert: dict) -> str:
+    """The series view of an alert's service, three days either side of it (as the alert
+    page's link has it), so that the band and the flagged bucket show."""
+    start = datetime.fromisoformat(alert["started_at"]) - timedelta(days=3)
+    end = datetime.fromisoformat(alert["last_flagged_at"]) + timedelta(days=3)
+    params = {"service": alert["service"], "granularity": alert["granularity"]}
+    return urlencode({**params, "start": start.isoformat(), "end": end.isoformat()})
+
+
+def pages(alert: dict) -> list[tuple[str, str, str, dict]]:
     """(file name, path, what shows the page is ready, context options)."""
     dark = {"color_scheme": "dark"}
     light = {"color_scheme": "light"}
@@ -60,7 +71,7 @@ def pages(service: str) -> list[tuple[str, str, str, dict]]:
         ("overview", "/ui/", "[data-testid=overview-chart][data-points]", light),
         (
             "series",
-            f"/ui/#/series?service={service}",
+            f"/ui/#/series?{around(alert)}",
             "[data-testid=series-chart][data-points]",
             light,
         ),
@@ -92,7 +103,7 @@ def main() -> int:
         alerts = wait_for_alerts(server)
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=executable)
-            for name, path, ready, options in pages(alerts[0]["service"]):
+            for name, path, ready, options in pages(alerts[0]):
                 context = browser.new_context(viewport=VIEWPORT, **options)
                 guard = Guard(server.base)
                 guard.attach(context)
