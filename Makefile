@@ -61,12 +61,13 @@ anomalies: $(STAMP) ## print the anomalies at the default threshold
 psql: $(STAMP) ## open psql on Sentinel's database
 	$(BIN)/sentinel psql
 
-bench: $(STAMP) ## API, table-upkeep, import, detector and alert benchmarks (PostgreSQL on 127.0.0.1:5432; figures in bench/RESULTS.md)
+bench: $(BROWSER_STAMP) ## API, table-upkeep, import, detector, alert and dashboard first-paint benchmarks (PostgreSQL on 127.0.0.1:5432, chromium; figures in bench/RESULTS.md)
 	$(BIN)/python bench/bench_api.py
 	$(BIN)/python bench/bench_table.py
 	$(BIN)/python bench/bench_import.py
 	$(BIN)/python bench/bench_detection.py
 	$(BIN)/python bench/bench_alerts.py
+	$(BIN)/python bench/bench_ui.py
 
 bench-large: $(STAMP) ## /anomalies, original and recommended, at 10M records (takes many minutes)
 	$(BIN)/python bench/bench_api.py --sizes 10000000 --ingest-records 0 --detectors
