@@ -8,7 +8,7 @@ BROWSER_STAMP := $(VENV)/.installed-browser
 EVAL_VENV := .venv-eval
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint fmt migrate seed psql anomalies bench bench-large eval eval-peers chaos fuzz vendor clean
+.PHONY: help install run test lint fmt migrate seed psql anomalies bench bench-large eval eval-peers chaos fuzz vendor bench-dashboard clean
 .PHONY: test-browser screenshots
 
 help: ## list the targets
@@ -72,6 +72,9 @@ bench: $(BROWSER_STAMP) ## API, table-upkeep, import, detector, alert and dashbo
 bench-large: $(STAMP) ## /anomalies, original and recommended, at 10M records (takes many minutes)
 	$(BIN)/python bench/bench_api.py --sizes 10000000 --ingest-records 0 --detectors
 
+bench-dashboard: $(STAMP) ## the dashboard's requests at a year of hourly data for 50 services, and its first paint where Playwright is installed
+	$(BIN)/python bench/bench_dashboard.py
+
 fuzz: $(STAMP) ## generated requests from the OpenAPI document against a real server; fails on any 5xx (schemathesis)
 	$(BIN)/python bench/fuzz_openapi.py
 
@@ -96,7 +99,7 @@ VENDOR_FILES := uplot/dist/uPlot.iife.min.js uplot/dist/uPlot.min.css uplot/LICE
 	swagger-ui-dist/swagger-ui-bundle.js swagger-ui-dist/swagger-ui-standalone-preset.js \
 	swagger-ui-dist/swagger-ui.css swagger-ui-dist/LICENSE swagger-ui-dist/NOTICE \
 	swagger-ui-dist/swagger-ui-bundle.js.LICENSE.txt swagger-ui-dist/favicon-32x32.png
-vendor: ## refresh the dashboard's vendored uPlot and Swagger UI from $(VENDOR)/package-lock.json (needs npm)
+vendor: ## refresh the dashboard's vendored uPlot and Swagger UI from src/sentinel/ui/vendor/package-lock.json (needs npm)
 	@command -v npm >/dev/null || { echo "make vendor needs npm (Node.js); make run does not"; exit 1; }
 	set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	cp $(VENDOR)/package.json $(VENDOR)/package-lock.json "$$tmp"/; \

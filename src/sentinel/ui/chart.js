@@ -36,7 +36,7 @@ function tzDate(utc) {
 /**
  * Draw a line chart into `container`.
  * xs: bucket times in seconds; series: [{label, values, stroke?, dash?, fill?, pointsOnly?,
- * hidden?, width?}]; bands: [[upperIndex, lowerIndex]] (indexes into series, 0-based);
+ * hidden?, width?, spanGaps?, noPoints?}]; bands: [[upperIndex, lowerIndex]] (indexes into series, 0-based);
  * utc: draw the time axis in UTC whatever the viewer chose (day buckets).
  */
 export function lineChart(container, { xs, series, bands = [], height = 320, utc = false }) {
@@ -61,10 +61,12 @@ export function lineChart(container, { xs, series, bands = [], height = 320, utc
         fill: s.fill,
         show: !s.hidden,
         value: (u, v) => (v === null || v === undefined ? "—" : money(v)),
-        spanGaps: false,
+        spanGaps: s.spanGaps ?? false,
         ...(s.pointsOnly
           ? { paths: () => null, points: { show: true, size: 9, width: 2, stroke: s.stroke, fill: s.stroke } }
-          : {}), // uPlot shows a line's points only where they are far enough apart
+          : s.noPoints
+            ? { points: { show: false } }
+            : {}), // uPlot shows a line's points only where they are far enough apart
       })),
     ],
     bands: bands.map(([upper, lower]) => ({ series: [upper + 1, lower + 1], fill: theme.band })),

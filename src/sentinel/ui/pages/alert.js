@@ -86,12 +86,18 @@ export async function render(main, { match, signal, rerender }) {
   const id = match[1];
   fill(main, h("h1", {}, `Alert #${id}`));
   const alert = await get(`/alerts/${id}`, {}, signal);
+  // Its monitor's settings make the series view flag what the alert saw (a deleted monitor: the
+  // method's defaults).
+  const monitor = await get(`/monitors/${alert.monitor_id}`, {}, signal).catch((error) => {
+    if (error.name === "AbortError") throw error;
+    return null;
+  });
   document.title = `Alert #${id} · Sentinel`;
   fill(main, 
     h("p", {}, h("a", { href: "#/alerts" }, "← All alerts")),
     h("h1", {}, `Alert #${alert.id}: ${seriesName(alert)}`),
     facts(alert),
-    h("p", {}, h("a", { href: alertSeriesHref(alert) }, "See this series around the alert")),
+    h("p", {}, h("a", { href: alertSeriesHref(alert, monitor) }, "See this series around the alert")),
     h("h2", {}, "Root causes"),
     rootCauses(alert),
     feedbackForm(alert, () => rerender()),

@@ -75,7 +75,13 @@ export async function render(main, { params, signal, rerender }) {
         { class: "empty" },
         filtered
           ? "No alert matches these filters."
-          : "No alerts yet. Monitors raise them when new data shows an anomaly; the mock data of `sentinel seed` holds a few spikes, and the monitor \"all services\" watches everything from the start.",
+          : [
+              "No alerts yet. Monitors raise them when new data shows an anomaly: the monitor \"all services\" watches everything from the start. The mock data of ",
+              h("code", {}, "sentinel seed"),
+              " holds a few spikes; see the ",
+              h("a", { href: "#/monitors" }, "monitors"),
+              ".",
+            ],
       ),
     );
     return;
@@ -98,8 +104,9 @@ export async function render(main, { params, signal, rerender }) {
   fill(results, grid, more);
 }
 
-// The series view around an alert: a few buckets of context either side, at its granularity.
-export function alertSeriesHref(alert) {
+// The series view around an alert: a few buckets of context either side, at its granularity,
+// with its monitor's detector settings when the monitor is known.
+export function alertSeriesHref(alert, monitor) {
   const hour = 3_600_000;
   const span = alert.granularity === "day" ? 14 * 24 * hour : 3 * 24 * hour;
   const start = new Date(Date.parse(alert.started_at) - span).toISOString();
@@ -109,6 +116,13 @@ export function alertSeriesHref(alert) {
     account_id: alert.account_id,
     region: alert.region,
     granularity: alert.granularity,
+    method: alert.method,
+    window: monitor?.window,
+    threshold: monitor?.threshold,
+    direction: monitor?.direction,
+    min_impact: monitor?.min_impact,
+    min_pct: monitor?.min_pct,
+    min_daily_pct: monitor?.min_daily_pct,
     start,
     end,
   });

@@ -145,7 +145,7 @@ export async function render(main, { signal }) {
     h(
       "figure",
       {},
-      h("figcaption", { id: "overview-caption" }, `Daily spend per service, ${first} to ${last} (UTC days); red points mark the first day of an open alert. The tables below give the same numbers.`),
+      h("figcaption", { id: "overview-caption" }, `Daily spend per service, ${first} to ${last} (UTC days; the latest may be a day in progress); red points mark the first day of an open alert. The tables below give the same numbers.`),
       container,
     ),
     h("h2", {}, "Biggest movers"),

@@ -17,6 +17,8 @@ const RANGES = [
   ["90d", "Last 90 days of data"],
   ["custom", "Dates…"],
 ];
+// Detector settings an alert's link carries (its monitor's), so the flags here are the alert's.
+const TUNING = ["window", "threshold", "direction", "min_impact", "min_pct", "min_daily_pct"];
 const GROUPS = [
   ["service", "Service total"],
   ["service,account_id", "Per account"],
@@ -85,9 +87,17 @@ function bySeries(rows) {
   return groups;
 }
 
+// The flagged buckets as points, drawn (and named in data-series) only when there are any.
+function flaggedSeries(values, theme) {
+  return values.some((value) => value !== null) ? [{ label: "Flagged", values, stroke: theme.flag, pointsOnly: true }] : [];
+}
+
 function chartData(groups, picked) {
   const theme = themeColours();
-  const xs = [...new Set([...groups.values()].flat().map((row) => Date.parse(row.bucket) / 1000))].sort((a, b) => a - b);
+  // A series has the buckets its records fall in (a sparse slice has gaps): one series is drawn
+  // on its own buckets, several on all of theirs, each line joining its own points.
+  const shown = picked ? [groups.get(picked)] : [...groups.values()];
+  const xs = [...new Set(shown.flat().map((row) => Date.parse(row.bucket) / 1000))].sort((a, b) => a - b);
   const at = new Map(xs.map((x, i) => [x, i]));
   const column = (rows, value) => {
     const values = xs.map(() => null);
@@ -102,21 +112,26 @@ function chartData(groups, picked) {
       series: [
         { label: `${picked}: cost`, values: column(rows, (row) => row.cost), stroke: colour(0), width: 2 },
         { label: "Expected", values: column(rows, (row) => row.expected), stroke: theme.expected, dash: [6, 4] },
-        { label: "Upper bound", values: column(rows, (row) => row.upper_bound), stroke: theme.band, width: 1 },
-        { label: "Lower bound", values: column(rows, (row) => row.lower_bound), stroke: theme.band, width: 1 },
-        { label: "Flagged", values: flagged(rows), stroke: theme.flag, pointsOnly: true },
+        { label: "Upper bound", values: column(rows, (row) => row.upper_bound), stroke: theme.band, width: 1, noPoints: true },
+        { label: "Lower bound", values: column(rows, (row) => row.lower_bound), stroke: theme.band, width: 1, noPoints: true },
+        ...flaggedSeries(flagged(rows), theme),
       ],
       bands: [[2, 3]],
     };
   }
-  const series = [...groups.entries()].map(([name, rows], i) => ({ label: name, values: column(rows, (row) => row.cost), stroke: colour(i) }));
+  const series = [...groups.entries()].map(([name, rows], i) => ({
+    label: name,
+    values: column(rows, (row) => row.cost),
+    stroke: colour(i),
+    spanGaps: true,
+  }));
   const marks = xs.map(() => null);
   for (const rows of groups.values()) {
     flagged(rows).forEach((value, i) => {
       if (value !== null) marks[i] = Math.max(marks[i] ?? value, value);
     });
   }
-  series.push({ label: "Flagged", values: marks, stroke: theme.flag, pointsOnly: true });
+  series.push(...flaggedSeries(marks, theme));
   return { xs, series, bands: [] };
 }
 
@@ -167,7 +182,9 @@ export async function render(main, { params, signal, rerender }) {
   const form = controls(chosen, services, update);
   fill(body, form, loading(`${chosen.service}`));
   const range = await rangeOf(chosen, signal);
-  const groupBy = chosen.group_by ?? (chosen.account_id || chosen.region ? "service,account_id,region" : "service");
+  // An alert's link names its slice (account, region): split by exactly those columns.
+  const sliced = ["service", chosen.account_id && "account_id", chosen.region && "region"].filter(Boolean).join(",");
+  const groupBy = chosen.group_by ?? sliced;
   const rows = await get(
     "/billing/series",
     {
@@ -176,6 +193,7 @@ export async function render(main, { params, signal, rerender }) {
       region: chosen.region,
       granularity: chosen.granularity,
       method: chosen.method,
+      ...Object.fromEntries(TUNING.map((name) => [name, chosen[name]])),
       group_by: groupBy,
       ...range,
     },
