@@ -3,7 +3,8 @@
 import re
 from datetime import datetime
 
-from tests.browser.harness import data_attr
+from sentinel.seed import DAILY_PROFILES
+from tests.browser.harness import data_attr, sentinel
 
 DRAWN = "[data-testid=overview-chart][data-points]"
 OPEN_ALERTS = "Open alerts"  # the series of red points marking open alerts
@@ -25,13 +26,19 @@ def test_the_overview_charts_every_service(seeded, open_page):
     assert data_attr(page, "overview-chart", "points") == len(costs) + len(marked)
 
 
-def test_an_empty_database_shows_how_to_load_data(empty, open_page):
+def test_an_empty_database_shows_how_to_load_data_until_it_is_seeded(empty, open_page):
     page, _ = open_page(empty, "/ui/")
     page.get_by_role("heading", name="No billing data yet").wait_for()
     assert page.get_by_text(re.compile(r"sentinel seed")).count() >= 1
     assert page.get_by_text(re.compile(r"sentinel import")).count() >= 1
     assert page.locator("h1").count() == 1
     assert page.get_by_test_id("overview-chart").count() == 0
+    # What the hint says to run, then the page again: the chart.
+    sentinel(empty.database_url, "seed", "--days", "30")
+    page.reload()
+    page.wait_for_selector(DRAWN)
+    drawn = data_attr(page, "overview-chart", "series")
+    assert sorted(name for name in drawn if name != OPEN_ALERTS) == sorted(DAILY_PROFILES)
 
 
 def background(page) -> tuple[int, ...]:
