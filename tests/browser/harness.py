@@ -178,11 +178,26 @@ def load_mock_history(server: Server, *, windows: int = 3) -> int:
     return stored
 
 
-def wait_for_alerts(server: Server, *, timeout: float = 90) -> list[dict]:
-    """The alerts the server's evaluator raised, once there are some."""
+def add_open_spike(server: Server, service: str = "EC2", cost: float = 30.0) -> None:
+    """One more charge in the newest hour of the mock history: an alert that stays open (no
+    later bucket has come to close it)."""
+    hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    record = {
+        "service": service,
+        "cost": cost,
+        "timestamp": hour.isoformat(),
+        "region": "us-east-1",
+        "account_id": "123456789012",
+    }
+    server.post("/api/v1/billing/batch", json={"records": [record]})
+
+
+def wait_for_alerts(server: Server, *, timeout: float = 90, **filters: str) -> list[dict]:
+    """The alerts the server's evaluator raised (those matching filters, GET /alerts query
+    parameters), once there are some."""
     deadline = time.monotonic() + timeout
     while True:
-        alerts = server.get("/api/v1/alerts/").json()
+        alerts = server.get("/api/v1/alerts/", **filters).json()
         if alerts:
             return alerts
         if time.monotonic() > deadline:

@@ -26,6 +26,7 @@ from sentinel.migrations import apply_migrations
 from tests.browser.harness import (
     DATA,
     Guard,
+    add_open_spike,
     chromium_executable,
     live_server,
     load_mock_history,
@@ -100,7 +101,8 @@ def main() -> int:
             content=CUR_SAMPLE.read_bytes(),
             headers={"content-type": "application/vnd.apache.parquet"},
         )
-        alerts = wait_for_alerts(server)
+        add_open_spike(server)
+        alerts = wait_for_alerts(server, status="open")
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=executable)
             for name, path, ready, options in pages(alerts[0]):
