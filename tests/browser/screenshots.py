@@ -102,10 +102,12 @@ def main() -> int:
             headers={"content-type": "application/vnd.apache.parquet"},
         )
         add_open_spike(server)
-        alerts = wait_for_alerts(server, status="open")
+        wait_for_alerts(server, status="open")
+        # The series around a closed alert: its spike in the middle, context either side.
+        closed = server.get("/api/v1/alerts/", status="closed").json()
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=executable)
-            for name, path, ready, options in pages(alerts[0]):
+            for name, path, ready, options in pages(closed[0]):
                 context = browser.new_context(viewport=VIEWPORT, **options)
                 guard = Guard(server.base)
                 guard.attach(context)
