@@ -26,3 +26,15 @@ def test_a_page_shows_no_unformatted_value(seeded, open_page, name):
     text = page.locator("body").inner_text()
     found = {match.group(0) for match in PLACEHOLDERS.finditer(text)}
     assert not found, f"{name} page shows {found}"
+
+
+def test_the_skip_link_moves_to_the_content_and_keeps_the_page(seeded, open_page):
+    page, _ = open_page(seeded, "/ui/#/alerts")
+    page.get_by_test_id("alerts-table").wait_for()
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to content")
+    assert skip.evaluate("link => link === document.activeElement")
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(300)
+    assert page.locator("h1").inner_text() == "Alerts", page.url
+    assert page.evaluate("() => document.activeElement.id") == "main"
