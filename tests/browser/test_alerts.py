@@ -20,3 +20,12 @@ def test_feedback_on_an_alert_is_stored(seeded, open_page):
         time.sleep(0.2)
     assert stored["feedback"] == "yes"
     assert seeded.get("/api/v1/alerts/stats").json()["rated_yes"] >= 1
+
+
+def test_an_alert_links_to_its_series_with_the_flag_drawn(seeded, open_page):
+    alert = seeded.get("/api/v1/alerts/", status="closed").json()[0]
+    page, _ = open_page(seeded, f"/ui/#/alerts/{alert['id']}")
+    page.get_by_role("link", name="See this series around the alert").click()
+    page.wait_for_selector("[data-testid=series-chart][data-points]")
+    assert page.locator("h1").inner_text() == "Series"
+    assert int(page.get_attribute("[data-testid=series-chart]", "data-flagged")) >= 1
