@@ -39,6 +39,8 @@ grant execute on function
     sentinel_internal.open_alerts(bigint, sentinel_internal.alert_run[]),
     sentinel_internal.evaluate_monitor(bigint, text[], timestamptz)
 to sentinel_app;
+-- The importer re-decides recurring charges in the import's transaction (the application role).
+grant execute on function sentinel_internal.mark_recurring_charges(text[], date[]) to sentinel_app;
 -- The notification outbox is written by the evaluation and the notifier (the application role).
 revoke execute on function sentinel.enqueue_digests(timestamptz) from public, sentinel_reader;
 grant execute on function

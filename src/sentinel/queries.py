@@ -356,6 +356,16 @@ class Queries:
 
     # Limits and health (sentinel.limits, routes/health.py).
 
+    async def mark_recurring_charges(
+        self, conn: AsyncConnection, *, accounts: list[str], periods: list[date]
+    ) -> int:
+        """How many records changed between usage and recurring."""
+        params = {"accounts": accounts, "periods": periods}
+        cur = await conn.execute(self._sql["mark_recurring_charges"], params)
+        row = await cur.fetchone()
+        assert row is not None  # a function call always yields a row
+        return row[0]
+
     async def set_statement_timeout(self, conn: AsyncConnection, *, seconds: float) -> None:
         milliseconds = str(max(1, round(seconds * 1000)))
         await conn.execute(self._sql["set_statement_timeout"], {"milliseconds": milliseconds})

@@ -567,3 +567,102 @@ def test_three_cur_months_exact_and_idempotent(clean):
         assert run_import(clean, SHARED_CUR / name).status == "unchanged"
     with psycopg.connect(clean) as conn:
         assert {n: (r, c) for n, r, c in conn.execute(query)} == first
+
+
+CUR_HEADER = next(csv.reader(CUR_CSV.open()))
+
+
+def cur_month(path: Path, month: int, lines: list[tuple[str, str, datetime, str]]) -> Path:
+    """A legacy CUR CSV of one 2018 billing period: (product, usage type, start, cost) lines."""
+    period = datetime(2018, month, 1, tzinfo=UTC)
+    with path.open("w", newline="") as out:
+        writer = csv.DictWriter(out, CUR_HEADER)
+        writer.writeheader()
+        for number, (product, usage_type, start, cost) in enumerate(lines):
+            writer.writerow(
+                {
+                    "identity/LineItemId": f"{month}-{number}",
+                    "bill/PayerAccountId": "836060457634",
+                    "bill/BillingPeriodStartDate": period.isoformat(),
+                    "lineItem/UsageAccountId": "836060457634",
+                    "lineItem/LineItemType": "Usage",
+                    "lineItem/UsageStartDate": start.isoformat(),
+                    "lineItem/ProductCode": product,
+                    "lineItem/UsageType": usage_type,
+                    "lineItem/CurrencyCode": "USD",
+                    "lineItem/UnblendedCost": cost,
+                    "product/ProductName": product,
+                    "product/region": "us-east-1",
+                }
+            )
+    return path
+
+
+def config_month(tmp_path: Path, month: int, rule_hours: list[int], athena: bool = False) -> Path:
+    """AWS Config's month: cents of recorded items every hour of two days, and the rules charge
+    ($2, split over the hours given: one hour is one lump); optionally a one-off Athena job and
+    a free request burst in one hour."""
+    day = datetime(2018, month, 1, tzinfo=UTC)
+    lines = [
+        ("AWS Config", "ConfigurationItemRecorded", day.replace(hour=h), "0.003") for h in range(24)
+    ]
+    lines += [
+        ("AWS Config", "ConfigurationItemRecorded", day.replace(day=2, hour=h), "0.003")
+        for h in range(24)
+    ]
+    share = f"{2 / len(rule_hours):.2f}"
+    lines += [("AWS Config", "ActiveConfigRules", day.replace(hour=h), share) for h in rule_hours]
+    lines += [("Amazon SQS", "Requests-Tier1", day.replace(day=3, hour=month), "0")]
+    if athena:
+        lines += [("Amazon Athena", "DataScanned", day.replace(day=5, hour=14), "40.00")]
+    return cur_month(tmp_path / f"cur-{month}.csv", month, lines)
+
+
+def charge_types_of(url: str) -> dict[tuple[str, str], str]:
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "select to_char(billing_period_start, 'MM'), usage_type,"
+            " string_agg(distinct charge_type, ',') from sentinel.billing_line_items group by 1, 2"
+        )
+        return {(month, usage_type): kinds for month, usage_type, kinds in rows}
+
+
+def usage_cost(url: str) -> Decimal:
+    with psycopg.connect(url) as conn:
+        return conn.execute("select sum(cost) from sentinel.hourly_costs").fetchone()[0]
+
+
+def test_a_charge_billed_once_a_month_as_usage_is_recurring(clean, tmp_path):
+    # Imported out of order: December, October, then November (with a one-off Athena job).
+    run_import(clean, config_month(tmp_path, 12, [0]))
+    run_import(clean, config_month(tmp_path, 10, [3]))
+    run_import(clean, config_month(tmp_path, 11, [9], athena=True))
+    kinds = charge_types_of(clean)
+    # The first month has nothing to repeat; from the second on, the one-hour lump is recurring.
+    assert kinds[("10", "ActiveConfigRules")] == "usage"
+    assert kinds[("11", "ActiveConfigRules")] == "recurring"
+    assert kinds[("12", "ActiveConfigRules")] == "recurring"
+    # Hourly usage, a one-off job and a free burst stay usage.
+    assert {kinds[(m, "ConfigurationItemRecorded")] for m in ("10", "11", "12")} == {"usage"}
+    assert kinds[("11", "DataScanned")] == "usage"
+    assert kinds[("11", "Requests-Tier1")] == "usage"
+    # Counted in the totals, not in the usage the detectors judge.
+    rows, cost, _ = totals(clean)
+    assert rows == 3 * 50 + 1
+    assert cost == Decimal("0.003") * 48 * 3 + 6 + 40
+    assert usage_cost(clean) == cost - 4
+
+
+def test_a_restated_month_re_decides_itself_and_the_next(clean, tmp_path):
+    for month in (10, 11, 12):
+        run_import(clean, config_month(tmp_path, month, [month % 5]))
+    assert charge_types_of(clean)[("12", "ActiveConfigRules")] == "recurring"
+    # November restated: the rules charge now spreads over two hours, no longer one lump.
+    restated = tmp_path / "restated"
+    restated.mkdir()
+    run_import(clean, config_month(restated, 11, [1, 2]))
+    kinds = charge_types_of(clean)
+    assert kinds[("11", "ActiveConfigRules")] == "usage"
+    assert kinds[("12", "ActiveConfigRules")] == "usage"  # its month before is no lump now
+    _, cost, _ = totals(clean)
+    assert usage_cost(clean) == cost

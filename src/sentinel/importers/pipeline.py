@@ -222,7 +222,7 @@ async def _store(
         accounts=[account for account, _ in pairs],
         periods=[period for _, period in pairs],
     )
-    return await queries.finish_import(
+    finished = await queries.finish_import(
         conn,
         import_id=opened.id,
         checksum=digest,
@@ -231,6 +231,13 @@ async def _store(
         periods=sorted({period for _, period in pairs}),
         accounts=sorted({account for account, _ in pairs}),
     )
+    # After finish_import: the decision reads the import's recorded accounts and periods.
+    await queries.mark_recurring_charges(
+        conn,
+        accounts=[account for account, _ in pairs],
+        periods=[period for _, period in pairs],
+    )
+    return finished
 
 
 async def import_file(
