@@ -72,7 +72,7 @@ bench: $(BROWSER_STAMP) ## API, table-upkeep, import, detector, alert and dashbo
 bench-large: $(STAMP) ## /anomalies, original and recommended, at 10M records (takes many minutes)
 	$(BIN)/python bench/bench_api.py --sizes 10000000 --ingest-records 0 --flagged-records 0 --detectors
 
-bench-dashboard: $(STAMP) ## the dashboard's requests at a year of hourly data for 50 services, and its first paint where Playwright is installed
+bench-dashboard: $(STAMP) ## the dashboard's requests at a year of hourly data for 50 services (the first paint: bench_ui.py, in make bench)
 	$(BIN)/python bench/bench_dashboard.py
 
 fuzz: $(STAMP) ## generated requests from the OpenAPI document against a real server; fails on any 5xx (schemathesis)

@@ -201,15 +201,22 @@ def load(database_url: str, count: int, fill_file: str = "fill_billing_records.s
         conn.execute("vacuum analyze sentinel_data.billing_record")
 
 
+def timed_gets(client: httpx.Client, url: str, runs: int) -> tuple[list[float], httpx.Response]:
+    """The seconds of `runs` GETs of url after one to warm plans and caches, and the last answer."""
+    client.get(url).raise_for_status()
+    seconds = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        response = client.get(url)
+        seconds.append(time.perf_counter() - started)
+        response.raise_for_status()
+    return seconds, response
+
+
 def bench_anomalies(database_url: str, base: str, count: int, requests: int) -> None:
-    timings = []
     with httpx.Client(timeout=120) as client:
-        client.get(f"{base}/api/v1/billing/anomalies?threshold=5").raise_for_status()  # warm
-        for _ in range(requests):
-            started = time.perf_counter()
-            response = client.get(f"{base}/api/v1/billing/anomalies?threshold=5")
-            timings.append(time.perf_counter() - started)
-            response.raise_for_status()
+        url = f"{base}/api/v1/billing/anomalies?threshold=5"
+        timings, response = timed_gets(client, url, requests)
         flagged = len(response.json())
     reference = []
     window_sql = (BENCH_SQL / "window_anomalies.sql").read_text()
@@ -232,14 +239,8 @@ def bench_many_flagged(database_url: str, base: str, count: int, requests: int) 
     """/anomalies at its default threshold on log-normal costs (about 2.7% flagged): what each
     returned row costs over HTTP, against the same query read whole by psycopg in the same run."""
     load(database_url, count, "fill_lognormal_billing_records.sql")
-    timings = []
     with httpx.Client(timeout=120) as client:
-        client.get(f"{base}/api/v1/billing/anomalies").raise_for_status()  # warm
-        for _ in range(requests):
-            started = time.perf_counter()
-            response = client.get(f"{base}/api/v1/billing/anomalies")
-            timings.append(time.perf_counter() - started)
-            response.raise_for_status()
+        timings, response = timed_gets(client, f"{base}/api/v1/billing/anomalies", requests)
     flagged = len(response.json())
     query = (Path(__file__).parents[1] / "sql" / "queries" / "find_anomalies.sql").read_text()
     reference = []

@@ -128,6 +128,14 @@ class Queries:
             await cur.execute(self._sql[name], params)
             return await cur.fetchone()
 
+    async def _value(self, conn: AsyncConnection, name: str, params: dict[str, Any]) -> Any:
+        """The first column of the one row the statement always yields (a count, exists(),
+        a function's result)."""
+        cur = await conn.execute(self._sql[name], params)
+        row = await cur.fetchone()
+        assert row is not None, f"{name}.sql yields one row"
+        return row[0]
+
     async def _pages(
         self, conn: AsyncConnection, name: str, params: dict[str, Any], page_size: int
     ) -> AsyncIterator[list[dict[str, Any]]]:
@@ -196,10 +204,7 @@ class Queries:
 
     async def refresh_baselines(self, conn: AsyncConnection) -> int:
         """Refresh the stale stored baselines; returns how many services were refreshed."""
-        cur = await conn.execute(self._sql["refresh_baselines"])
-        row = await cur.fetchone()
-        assert row is not None  # a function call always yields a row
-        return row[0]
+        return await self._value(conn, "refresh_baselines", {})
 
     def find_detected_anomalies(
         self, conn: AsyncConnection, *, params: DetectionParams, page_size: int = 5000
@@ -216,10 +221,7 @@ class Queries:
         )
 
     async def is_daily_service(self, conn: AsyncConnection, *, service: str) -> bool:
-        cur = await conn.execute(self._sql["is_daily_service"], {"service": service})
-        row = await cur.fetchone()
-        assert row is not None  # exists() always yields a row
-        return row[0]
+        return await self._value(conn, "is_daily_service", {"service": service})
 
     async def list_series_points(
         self,
@@ -333,10 +335,7 @@ class Queries:
         periods: Sequence[date],
     ) -> int:
         params = {"import_id": import_id, "accounts": list(accounts), "periods": list(periods)}
-        cur = await conn.execute(self._sql["replace_imported_records"], params)
-        row = await cur.fetchone()
-        assert row is not None  # count(*) always yields a row
-        return row[0]
+        return await self._value(conn, "replace_imported_records", params)
 
     async def finish_import(
         self,
@@ -368,10 +367,7 @@ class Queries:
     ) -> int:
         """How many records changed between usage and recurring."""
         params = {"accounts": accounts, "periods": periods}
-        cur = await conn.execute(self._sql["mark_recurring_charges"], params)
-        row = await cur.fetchone()
-        assert row is not None  # a function call always yields a row
-        return row[0]
+        return await self._value(conn, "mark_recurring_charges", params)
 
     async def set_statement_timeout(self, conn: AsyncConnection, *, seconds: float) -> None:
         milliseconds = str(max(1, round(seconds * 1000)))
@@ -421,10 +417,7 @@ class Queries:
         return deleted
 
     async def has_imported_records(self, conn: AsyncConnection) -> bool:
-        cur = await conn.execute(self._sql["has_imported_records"])
-        row = await cur.fetchone()
-        assert row is not None  # exists(...) always yields a row
-        return bool(row[0])
+        return bool(await self._value(conn, "has_imported_records", {}))
 
     async def truncate_billing_data(self, conn: AsyncConnection) -> None:
         await conn.execute(self._sql["truncate_billing_data"])
@@ -500,10 +493,7 @@ class Queries:
 
     async def evaluate_alerts(self, conn: AsyncConnection) -> int | None:
         """How many alerts changed; None when another evaluation holds the lock."""
-        cur = await conn.execute(self._sql["evaluate_alerts"])
-        row = await cur.fetchone()
-        assert row is not None  # a function call always yields a row
-        return row[0]
+        return await self._value(conn, "evaluate_alerts", {})
 
     async def list_alert_changes(self, conn: AsyncConnection) -> list[AlertChange]:
         """In the transaction of an evaluate_alerts: the alerts it changed, and how."""

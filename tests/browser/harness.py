@@ -10,7 +10,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,8 @@ from random import Random
 from urllib.parse import urlsplit
 
 import httpx
+
+from tests.integration import live
 
 BIN = Path(sys.executable).parent
 DATA = Path(__file__).parent.parent / "data"
@@ -39,27 +40,6 @@ def chromium_executable() -> str:
     if not os.access(found, os.X_OK):
         raise RuntimeError(CHROMIUM_MISSING)
     return found
-
-
-def _ports() -> list[int]:
-    """SENTINEL_TEST_PORTS ("8620-8639") where a machine allows only some ports; else [0], the
-    system's choice."""
-    spec = os.environ.get("SENTINEL_TEST_PORTS")
-    if not spec:
-        return [0]
-    low, _, high = spec.partition("-")
-    return list(range(int(low), int(high or low) + 1))
-
-
-def free_port() -> int:
-    for port in _ports():
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return sock.getsockname()[1]
-    raise RuntimeError(f"no free port in SENTINEL_TEST_PORTS={os.environ['SENTINEL_TEST_PORTS']}")
 
 
 @dataclass
@@ -105,58 +85,16 @@ def create_key(database_url: str, name: str, scope: str) -> str:
 
 @contextmanager
 def live_server(database_url: str, **settings: str) -> Iterator[Server]:
-    """`sentinel serve` on 127.0.0.1 against database_url; settings are SENTINEL_<NAME> values.
+    """`sentinel serve` on 127.0.0.1 against database_url (tests/integration/live.py); settings
+    are SENTINEL_<NAME> values.
 
-    Alerts are evaluated every second (the server also evaluates at each commit), so a test
-    waits for them in seconds."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "SENTINEL_LOG_LEVEL": "warning",
-        "SENTINEL_BASELINE_REFRESH_SECONDS": "1",
-        "SENTINEL_ALERT_EVALUATION_SECONDS": "1",
-        # Nothing leaves this machine.
-        "SENTINEL_NOTIFY_POLL_SECONDS": "0",
-        **{f"SENTINEL_{name.upper()}": value for name, value in settings.items()},
-    }
-    process = subprocess.Popen(
-        [
-            str(BIN / "sentinel"),
-            "serve",
-            "--no-migrate",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError(
-                    f"sentinel serve did not start: {process.stderr.read().decode()}"
-                )
-            time.sleep(0.1)
+    Baselines are refreshed and alerts evaluated every second (the server also evaluates at
+    each commit), so a test waits for them in seconds."""
+    with live.live_server(
+        database_url,
+        **{"baseline_refresh_seconds": "1", "alert_evaluation_seconds": "1", **settings},
+    ) as (base, _):
         yield Server(base, database_url)
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def load_mock_history(server: Server, *, windows: int = 3) -> int:

@@ -15,10 +15,25 @@ import httpx
 BIN = Path(sys.executable).parent
 
 
+def _ports() -> list[int]:
+    """SENTINEL_TEST_PORTS ("8620-8639") where a machine allows only some ports; else [0], the
+    system's choice."""
+    spec = os.environ.get("SENTINEL_TEST_PORTS")
+    if not spec:
+        return [0]
+    low, _, high = spec.partition("-")
+    return list(range(int(low), int(high or low) + 1))
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    for port in _ports():
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return sock.getsockname()[1]
+    raise RuntimeError(f"no free port in SENTINEL_TEST_PORTS={os.environ['SENTINEL_TEST_PORTS']}")
 
 
 @contextmanager
@@ -51,7 +66,7 @@ def live_server(database_url: str, **settings: str) -> Iterator[tuple[str, subpr
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 30
         while True:
             try:
                 if httpx.get(f"{base}/health", timeout=1).status_code == 200:
@@ -59,6 +74,7 @@ def live_server(database_url: str, **settings: str) -> Iterator[tuple[str, subpr
             except httpx.TransportError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
                 raise RuntimeError(f"server did not start: {process.stderr.read().decode()}")
             time.sleep(0.1)
         yield base, process

@@ -215,12 +215,12 @@ async def _store(
     digest = file_checksum if isinstance(file_checksum, str) else await file_checksum()
     if deferred and (current := await queries.find_current_import(conn, checksum=digest)):
         raise _Unchanged(current, digest)
+    # The (billing account, period) pairs the file covers, as two aligned lists.
     pairs = sorted(batches.scope)
+    accounts = [account for account, _ in pairs]
+    periods = [period for _, period in pairs]
     replaced = await queries.replace_imported_records(
-        conn,
-        import_id=opened.id,
-        accounts=[account for account, _ in pairs],
-        periods=[period for _, period in pairs],
+        conn, import_id=opened.id, accounts=accounts, periods=periods
     )
     finished = await queries.finish_import(
         conn,
@@ -228,15 +228,11 @@ async def _store(
         checksum=digest,
         row_count=batches.rows,
         replaced_rows=replaced,
-        periods=sorted({period for _, period in pairs}),
-        accounts=sorted({account for account, _ in pairs}),
+        periods=sorted(set(periods)),
+        accounts=sorted(set(accounts)),
     )
     # After finish_import: the decision reads the import's recorded accounts and periods.
-    await queries.mark_recurring_charges(
-        conn,
-        accounts=[account for account, _ in pairs],
-        periods=[period for _, period in pairs],
-    )
+    await queries.mark_recurring_charges(conn, accounts=accounts, periods=periods)
     return finished
 
 

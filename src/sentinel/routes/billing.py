@@ -70,7 +70,7 @@ def prefers_minimal(prefer: str | None) -> bool:
     return "return=minimal" in {p.replace(" ", "") for p in preferences}
 
 
-def _query_time(key: str, value: datetime | None) -> datetime | None:
+def query_time(key: str, value: datetime | None) -> datetime | None:
     """A time from the query string, read as a record's timestamp is (schemas.as_utc): query
     parameters are parsed by Litestar, not pydantic, so the rule is applied here."""
     if value is None:
@@ -237,8 +237,8 @@ class BillingController(Controller):
             "service": service,
             "region": region,
             "account_id": account_id,
-            "start": _query_time("start", start),
-            "end": _query_time("end", end),
+            "start": query_time("start", start),
+            "end": query_time("end", end),
             "after_id": after_id,
         }
         if limit is None:

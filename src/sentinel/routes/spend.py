@@ -15,10 +15,10 @@ from sentinel.errors import ERROR_RESPONSES, invalid_query
 from sentinel.importers.base import EXPORT_ACCOUNT_ID_MAX
 from sentinel.limits import DETECTION, TimedPool
 from sentinel.queries import Queries
-from sentinel.routes.billing import READ, refresh_baselines
+from sentinel.routes.billing import READ, query_time, refresh_baselines
 from sentinel.routes.detectors import DETECTION_HELP, DETECTOR_QUERY, DetectorQuery
 from sentinel.routes.ids import text_filter
-from sentinel.schemas import REGION_MAX, SERVICE_MAX, CostPoint, SeriesPoint, as_utc
+from sentinel.schemas import REGION_MAX, SERVICE_MAX, CostPoint, SeriesPoint
 
 Pool = NamedDependency[TimedPool]
 QueryFiles = NamedDependency[Queries]
@@ -30,16 +30,8 @@ COSTS_MAX_ROWS = 100_000
 SERIES_SPAN = {"day": timedelta(days=30), "hour": timedelta(days=7)}
 
 
-def _time(key: str, value: datetime | None) -> datetime | None:
-    """A query time read as a record's timestamp is (a time without a zone is UTC)."""
-    try:
-        return None if value is None else as_utc(value)
-    except ValueError as exc:
-        raise invalid_query(key, str(exc)) from None
-
-
 def _range(start: datetime | None, end: datetime | None) -> tuple[datetime | None, datetime | None]:
-    start, end = _time("start", start), _time("end", end)
+    start, end = query_time("start", start), query_time("end", end)
     if start is not None and end is not None and end <= start:
         raise invalid_query("end", "must be after start")
     return start, end
@@ -129,16 +121,15 @@ class SpendController(Controller):
         if params.granularity == "record":
             raise invalid_query("granularity", "a series is of hour or day buckets")
         start, end = _range(start, end)
-        async with pool.connection() as conn:
-            if detector.granularity is None and await queries.is_daily_service(
-                conn, service=service
-            ):
-                params = replace(params, granularity="day")
         # A series of the service, split by what else group_by names.
         columns = parse_group_by(["service", *(detector.group_by or [])])
         params = replace(params, group_by=columns)
         await refresh_baselines(pool, queries)
         async with pool.connection() as conn:
+            if detector.granularity is None and await queries.is_daily_service(
+                conn, service=service
+            ):
+                params = replace(params, granularity="day")
             return await queries.list_series_points(
                 conn,
                 params=params,
