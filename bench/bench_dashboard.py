@@ -56,7 +56,7 @@ def load(url: str, count: int) -> None:
 def time_requests(base: str, paths: list[str], runs: int) -> None:
     with httpx.Client(base_url=base, timeout=60) as client:
         for path in paths:
-            seconds, response = timed_gets(client, path, runs)
+            seconds, response, _ = timed_gets(client, path, runs)
             print(
                 f"  {path}: p50 {statistics.median(seconds) * 1000:.0f} ms, "
                 f"max {max(seconds) * 1000:.0f} ms, {len(response.json()):,} rows"
