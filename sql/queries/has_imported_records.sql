@@ -1,9 +1,11 @@
 -- Whether any stored record came from an import: mock data must not be mixed into real
--- exports by accident. The partial index on import_id answers at once either way.
+-- exports by accident. Imported rows live in the billing accounts' partitions, which the
+-- condition on billing_account_id keeps to (the API's records are not scanned); the first row
+-- found answers.
 -- params: none
 -- row: (has_imported_records boolean)
 select exists (
     select
     from sentinel_data.billing_record as record
-    where record.import_id is not null
+    where record.billing_account_id is not null
 ) as has_imported_records

@@ -1,9 +1,7 @@
--- Empty a development database: every record, the import history and the alerts raised from
--- them, with their feedback, events and notifications (the truncate triggers on billing_record
--- empty the rollups, totals, stale marks and the evaluation queue). API keys, monitors and
--- subscriptions stay, so the operator keeps access and set-up. Needs the owner's rights
--- (sentinel_app may not truncate).
+-- Empty a development database: every record, its imports and partitions, and the alerts
+-- raised from them; API keys, monitors and subscriptions stay, so the operator keeps access
+-- and set-up (sql/schema/15_import_partitions.sql). Needs the owner's rights (sentinel_app may
+-- not truncate).
 -- params: none
 -- row: none
-truncate sentinel_data.billing_record, sentinel_data.billing_import, sentinel_data.alert
-    restart identity cascade
+select sentinel_internal.empty_billing_data()

@@ -1,122 +1,122 @@
 -- Why: detectors judge spend per hour or day, and the original rule needs each service's sums;
--- both are kept by statement-level triggers (transition tables, so a batch of 100k records
--- costs one grouped upsert) in the transaction of every insert, update, delete and truncate.
--- The stored baselines are not recomputed here: the triggers mark the changed hours in
+-- both are kept in the transaction of every insert, update, delete and truncate of
+-- billing_record. What a set of records adds to them is one grouped pass: the records become
+-- buckets (service, account, region, UTC hour, usage or not) with their signed counts and
+-- sums, and sentinel_internal.apply_buckets adds the buckets to every rollup with one upsert
+-- per table and bucket, never one per record. The statement triggers below feed it their
+-- transition tables (a batch of 100k records costs one grouping); an import feeds it the
+-- partitions it attaches and detaches (15_import_partitions.sql), which fire no trigger.
+-- The stored baselines are not recomputed here: the changed hours are marked in
 -- sentinel_data.baseline_dirty and readers refresh them later (09_refresh.sql), since their
 -- medians cost ~300 us per record, 30 times the rest of an insert.
--- Statement triggers of one event fire in name order: rollup_* before totals_*, and for an
--- update rollup_update_add before rollup_update_remove (the sums come out the same).
 
-create function sentinel_internal.add_service_totals() returns trigger
-language plpgsql
-as $$
-begin
-    insert into sentinel_data.service_totals as totals
-        (service, record_count, cost_sum, cost_sum_squares, intraday_count)
-    select
-        service,
-        count(*) as record_count,
-        sum(cost) as cost_sum,
-        sum(cost * cost) as cost_sum_squares,
-        -- Usage stamped within the day: the service's data is not daily (sentinel.daily_services).
-        count(*) filter (
-            where charge_type = 'usage' and "timestamp" <> date_trunc('day', "timestamp", 'UTC')
-        ) as intraday_count
-    from added
-    group by service
-    -- A fixed order, so that concurrent batches lock the service rows in the same order.
-    order by service
-    on conflict (service) do update set
-        record_count = totals.record_count + excluded.record_count,
-        cost_sum = totals.cost_sum + excluded.cost_sum,
-        cost_sum_squares = totals.cost_sum_squares + excluded.cost_sum_squares,
-        intraday_count = totals.intraday_count + excluded.intraday_count;
-    return null;
-end
-$$;
+create type sentinel_internal.record_bucket as (
+    service text,
+    account_id text,
+    region text,
+    hour timestamptz,
+    -- Only usage is in the hourly rollups; every charge counts in the service totals.
+    usage boolean,
+    record_count bigint,
+    cost numeric,
+    cost_squares numeric,
+    -- Usage stamped within the day: the service's data is not daily (sentinel.daily_services).
+    intraday_count bigint
+);
 
-create function sentinel_internal.subtract_service_totals() returns trigger
-language plpgsql
+comment on type sentinel_internal.record_bucket is
+    'What the records of one service, account, region, UTC hour and kind (usage or not) add to the rollups; negative for records removed.';
+
+-- The grouping as the text of a query over any relation: a trigger's transition tables are
+-- visible to the queries its own function executes and to no function it calls, so the trigger
+-- executes this text itself; the importer runs it over the partitions it swaps.
+create function sentinel_internal.record_buckets_sql(relation text, sign integer)
+returns text
+language sql
+immutable
+strict
 as $$
-begin
-    with removed_by_service as (
-        select
-            service,
-            count(*) as record_count,
-            sum(cost) as cost_sum,
-            sum(cost * cost) as cost_sum_squares,
-            count(*) filter (
-                where charge_type = 'usage' and "timestamp" <> date_trunc('day', "timestamp", 'UTC')
-            ) as intraday_count
-        from removed
-        group by service
+    select format(
+        $query$
+        select array(
+            select row(
+                rec.service,
+                rec.account_id,
+                rec.region,
+                date_trunc('hour', rec."timestamp", 'UTC'),
+                rec.charge_type = 'usage',
+                %2$s * count(*),
+                %2$s * sum(rec.cost),
+                %2$s * sum(rec.cost * rec.cost),
+                %2$s * count(*) filter (
+                    where rec.charge_type = 'usage'
+                        and rec."timestamp" <> date_trunc('day', rec."timestamp", 'UTC')
+                )
+            )::sentinel_internal.record_bucket
+            from %1$s as rec
+            group by
+                rec.service,
+                rec.account_id,
+                rec.region,
+                date_trunc('hour', rec."timestamp", 'UTC'),
+                rec.charge_type = 'usage'
+        )
+        $query$,
+        relation,
+        sign
     )
-    update sentinel_data.service_totals as totals
-    set
-        record_count = totals.record_count - removed_by_service.record_count,
-        cost_sum = totals.cost_sum - removed_by_service.cost_sum,
-        cost_sum_squares = totals.cost_sum_squares - removed_by_service.cost_sum_squares,
-        intraday_count = totals.intraday_count - removed_by_service.intraday_count
-    from removed_by_service
-    where totals.service = removed_by_service.service;
-    delete from sentinel_data.service_totals where record_count = 0;
-    return null;
-end
 $$;
 
-create trigger billing_record_totals_insert
-    after insert on sentinel_data.billing_record
-    referencing new table as added
-    for each statement execute function sentinel_internal.add_service_totals();
-
-create trigger billing_record_totals_delete
-    after delete on sentinel_data.billing_record
-    referencing old table as removed
-    for each statement execute function sentinel_internal.subtract_service_totals();
-
--- An update is a removal of the old rows and an addition of the new ones; two triggers, since
--- one trigger function sees only the transition tables named for it.
-create trigger billing_record_totals_update_old
-    after update on sentinel_data.billing_record
-    referencing old table as removed
-    for each statement execute function sentinel_internal.subtract_service_totals();
-
-create trigger billing_record_totals_update_new
-    after update on sentinel_data.billing_record
-    referencing new table as added
-    for each statement execute function sentinel_internal.add_service_totals();
-
--- truncate fires no row-level transition tables: clear the totals with it.
-create function sentinel_internal.clear_service_totals() returns trigger
+-- Rows are upserted in key order so that concurrent batches lock them in the same order and
+-- cannot deadlock each other.
+create function sentinel_internal.apply_buckets(buckets sentinel_internal.record_bucket[])
+returns void
 language plpgsql
 as $$
+declare
+    shrinks boolean := exists (select from unnest(buckets) as bucket where bucket.record_count < 0);
 begin
-    delete from sentinel_data.service_totals;
-    return null;
-end
-$$;
+    if shrinks then
+        -- Removals and additions together (an update, a swapped partition): net them, so a
+        -- bucket whose records came back unchanged is written nowhere and marks nothing stale.
+        buckets := array(
+            select row(
+                bucket.service, bucket.account_id, bucket.region, bucket.hour, bucket.usage,
+                sum(bucket.record_count), sum(bucket.cost), sum(bucket.cost_squares),
+                sum(bucket.intraday_count)
+            )::sentinel_internal.record_bucket
+            from unnest(buckets) as bucket
+            group by bucket.service, bucket.account_id, bucket.region, bucket.hour, bucket.usage
+            having sum(bucket.record_count) <> 0
+                or sum(bucket.cost) <> 0
+                or sum(bucket.cost_squares) <> 0
+                or sum(bucket.intraday_count) <> 0
+        );
+    end if;
 
-create trigger billing_record_totals_truncate
-    after truncate on sentinel_data.billing_record
-    for each statement execute function sentinel_internal.clear_service_totals();
+    -- The usage hours changed, queued for the next alert evaluation (12_alerts.sql); the
+    -- NOTIFY (delivered at commit, and only then) wakes the servers' evaluators right after
+    -- the data is committed, whoever wrote it (the API, an import, psql). First, as it was
+    -- when a trigger of its own did it: an evaluation never holds these rows.
+    insert into sentinel_data.alert_touch (service, first_hour, last_hour)
+    select bucket.service, min(bucket.hour), max(bucket.hour)
+    from unnest(buckets) as bucket
+    where bucket.usage
+    group by bucket.service
+    order by 1
+    on conflict (service) do update
+        set first_hour = least(alert_touch.first_hour, excluded.first_hour),
+            last_hour = greatest(alert_touch.last_hour, excluded.last_hour);
+    if found then
+        perform pg_notify('sentinel_alert_touch', '');
+    end if;
 
-
--- Rollup rows are upserted in key order so that concurrent batches lock them in the same order
--- and cannot deadlock each other.
-create function sentinel_internal.rollup_added()
-returns trigger
-language plpgsql
-as $$
-begin
-    -- First, before any rollup row: a refresh holds a service's dirty row while it rewrites
-    -- that service's rollup rows, so taking the rows in the same order cannot deadlock.
+    -- Before any rollup row: a refresh holds a service's dirty row while it rewrites that
+    -- service's rollup rows, so taking the rows in the same order cannot deadlock.
     insert into sentinel_data.baseline_dirty (service, first_hour, last_hour)
-    select
-        added.service,
-        min(date_trunc('hour', added."timestamp", 'UTC')) as first_hour,
-        max(date_trunc('hour', added."timestamp", 'UTC')) as last_hour
-    from added_rows as added
-    group by added.service
+    select bucket.service, min(bucket.hour), max(bucket.hour)
+    from unnest(buckets) as bucket
+    group by bucket.service
     order by 1
     on conflict (service) do update
         set first_hour = least(baseline_dirty.first_hour, excluded.first_hour),
@@ -124,140 +124,127 @@ begin
 
     insert into sentinel_data.hourly_cost (service, account_id, region, hour, cost, record_count)
     select
-        added.service,
-        added.account_id,
-        added.region,
-        date_trunc('hour', added."timestamp", 'UTC') as hour,
-        sum(added.cost) as cost,
-        count(*) as record_count
-    from added_rows as added
-    where added.charge_type = 'usage'
-    group by added.service, added.account_id, added.region, date_trunc('hour', added."timestamp", 'UTC')
+        bucket.service, bucket.account_id, bucket.region, bucket.hour,
+        sum(bucket.cost), sum(bucket.record_count)
+    from unnest(buckets) as bucket
+    where bucket.usage
+    group by bucket.service, bucket.account_id, bucket.region, bucket.hour
     order by 1, 2, 3, 4
     on conflict (service, account_id, region, hour) do update
         set cost = hourly_cost.cost + excluded.cost,
             record_count = hourly_cost.record_count + excluded.record_count;
 
     insert into sentinel_data.service_hourly_cost (service, hour, cost, record_count)
-    select
-        added.service,
-        date_trunc('hour', added."timestamp", 'UTC') as hour,
-        sum(added.cost) as cost,
-        count(*) as record_count
-    from added_rows as added
-    where added.charge_type = 'usage'
-    group by added.service, date_trunc('hour', added."timestamp", 'UTC')
+    select bucket.service, bucket.hour, sum(bucket.cost), sum(bucket.record_count)
+    from unnest(buckets) as bucket
+    where bucket.usage
+    group by bucket.service, bucket.hour
     order by 1, 2
     on conflict (service, hour) do update
         set cost = service_hourly_cost.cost + excluded.cost,
             record_count = service_hourly_cost.record_count + excluded.record_count;
 
-    return null;
-end
-$$;
-
-create function sentinel_internal.rollup_removed()
-returns trigger
-language plpgsql
-as $$
-begin
-    -- First, before any rollup row: a refresh holds a service's dirty row while it rewrites
-    -- that service's rollup rows, so taking the rows in the same order cannot deadlock.
-    insert into sentinel_data.baseline_dirty (service, first_hour, last_hour)
+    insert into sentinel_data.service_totals as totals
+        (service, record_count, cost_sum, cost_sum_squares, intraday_count)
     select
-        gone.service,
-        min(date_trunc('hour', gone."timestamp", 'UTC')) as first_hour,
-        max(date_trunc('hour', gone."timestamp", 'UTC')) as last_hour
-    from removed_rows as gone
-    group by gone.service
+        bucket.service,
+        sum(bucket.record_count),
+        sum(bucket.cost),
+        sum(bucket.cost_squares),
+        sum(bucket.intraday_count)
+    from unnest(buckets) as bucket
+    group by bucket.service
     order by 1
-    on conflict (service) do update
-        set first_hour = least(baseline_dirty.first_hour, excluded.first_hour),
-            last_hour = greatest(baseline_dirty.last_hour, excluded.last_hour);
+    on conflict (service) do update set
+        record_count = totals.record_count + excluded.record_count,
+        cost_sum = totals.cost_sum + excluded.cost_sum,
+        cost_sum_squares = totals.cost_sum_squares + excluded.cost_sum_squares,
+        intraday_count = totals.intraday_count + excluded.intraday_count;
 
-    with removed as (
-        select
-            gone.service,
-            gone.account_id,
-            gone.region,
-            date_trunc('hour', gone."timestamp", 'UTC') as hour,
-            sum(gone.cost) as cost,
-            count(*) as record_count
-        from removed_rows as gone
-        where gone.charge_type = 'usage'
-        group by gone.service, gone.account_id, gone.region, date_trunc('hour', gone."timestamp", 'UTC')
-    )
-    update sentinel_data.hourly_cost as rollup
-    set cost = rollup.cost - removed.cost,
-        record_count = rollup.record_count - removed.record_count
-    from removed
-    where (rollup.service, rollup.account_id, rollup.region, rollup.hour)
-        = (removed.service, removed.account_id, removed.region, removed.hour);
+    if shrinks then
+        -- Rows whose last record went: the hours are absent again (only the keys just touched
+        -- are looked at, through their primary keys).
+        delete from sentinel_data.hourly_cost as rollup
+        using unnest(buckets) as bucket
+        where bucket.usage
+            and (rollup.service, rollup.account_id, rollup.region, rollup.hour)
+                = (bucket.service, bucket.account_id, bucket.region, bucket.hour)
+            and rollup.record_count = 0;
+        delete from sentinel_data.service_hourly_cost as rollup
+        using unnest(buckets) as bucket
+        where bucket.usage
+            and (rollup.service, rollup.hour) = (bucket.service, bucket.hour)
+            and rollup.record_count = 0;
+        delete from sentinel_data.service_totals as totals
+        using unnest(buckets) as bucket
+        where totals.service = bucket.service
+            and totals.record_count = 0;
+    end if;
+end
+$$;
 
-    with removed as (
-        select
-            gone.service,
-            date_trunc('hour', gone."timestamp", 'UTC') as hour,
-            sum(gone.cost) as cost,
-            count(*) as record_count
-        from removed_rows as gone
-        where gone.charge_type = 'usage'
-        group by gone.service, date_trunc('hour', gone."timestamp", 'UTC')
-    )
-    update sentinel_data.service_hourly_cost as rollup
-    set cost = rollup.cost - removed.cost,
-        record_count = rollup.record_count - removed.record_count
-    from removed
-    where (rollup.service, rollup.hour) = (removed.service, removed.hour);
+comment on function sentinel_internal.apply_buckets(sentinel_internal.record_bucket[]) is
+    'Adds signed record buckets to hourly_cost, service_hourly_cost and service_totals, marks their hours in baseline_dirty and alert_touch, and deletes rows left with no record.';
 
-    delete from sentinel_data.hourly_cost where record_count = 0;
-    delete from sentinel_data.service_hourly_cost where record_count = 0;
-
+-- One trigger function for inserts, updates and deletes: an update is the removal of its old
+-- rows and the addition of its new ones, netted.
+create function sentinel_internal.records_changed()
+returns trigger
+language plpgsql
+as $$
+declare
+    added sentinel_internal.record_bucket[] := '{}';
+    removed sentinel_internal.record_bucket[] := '{}';
+begin
+    if tg_op in ('INSERT', 'UPDATE') then
+        execute sentinel_internal.record_buckets_sql('added_rows', 1) into added;
+    end if;
+    if tg_op in ('UPDATE', 'DELETE') then
+        execute sentinel_internal.record_buckets_sql('removed_rows', -1) into removed;
+    end if;
+    perform sentinel_internal.apply_buckets(added || removed);
     return null;
 end
 $$;
 
-create function sentinel_internal.rollup_truncated()
+create function sentinel_internal.records_truncated()
 returns trigger
 language plpgsql
 as $$
 begin
-    truncate sentinel_data.hourly_cost, sentinel_data.service_hourly_cost, sentinel_data.baseline_dirty;
+    truncate sentinel_data.hourly_cost, sentinel_data.service_hourly_cost,
+        sentinel_data.baseline_dirty, sentinel_data.service_totals;
+    -- Nothing is left to evaluate.
+    delete from sentinel_data.alert_touch;
     return null;
 end
 $$;
 
-comment on function sentinel_internal.rollup_added() is
-    'Statement trigger: adds the inserted records (transition table added_rows) to the hourly rollups and marks their hours in baseline_dirty.';
-comment on function sentinel_internal.rollup_removed() is
-    'Statement trigger: subtracts deleted or replaced records (transition table removed_rows) and marks their hours in baseline_dirty.';
-comment on function sentinel_internal.rollup_truncated() is
-    'Statement trigger: empties the rollups when billing_record is truncated.';
+comment on function sentinel_internal.records_changed() is
+    'Statement trigger: adds the inserted records (transition table added_rows) and subtracts the deleted ones (removed_rows) in the rollups and totals.';
+comment on function sentinel_internal.records_truncated() is
+    'Statement trigger: empties the rollups, totals and evaluation queue when billing_record is truncated.';
 
-create trigger billing_record_rollup_insert
+-- Statement triggers on the partitioned table see the rows of every partition a statement
+-- changes through it (the only way in: the server has no grant on the partitions).
+create trigger billing_record_insert
     after insert on sentinel_data.billing_record
     referencing new table as added_rows
-    for each statement execute function sentinel_internal.rollup_added();
+    for each statement execute function sentinel_internal.records_changed();
 
--- An update is a removal of the old rows followed by an addition of the new ones.
-create trigger billing_record_rollup_update_remove
+create trigger billing_record_update
     after update on sentinel_data.billing_record
-    referencing old table as removed_rows
-    for each statement execute function sentinel_internal.rollup_removed();
+    referencing old table as removed_rows new table as added_rows
+    for each statement execute function sentinel_internal.records_changed();
 
-create trigger billing_record_rollup_update_add
-    after update on sentinel_data.billing_record
-    referencing new table as added_rows
-    for each statement execute function sentinel_internal.rollup_added();
-
-create trigger billing_record_rollup_delete
+create trigger billing_record_delete
     after delete on sentinel_data.billing_record
     referencing old table as removed_rows
-    for each statement execute function sentinel_internal.rollup_removed();
+    for each statement execute function sentinel_internal.records_changed();
 
-create trigger billing_record_rollup_truncate
+create trigger billing_record_truncate
     after truncate on sentinel_data.billing_record
-    for each statement execute function sentinel_internal.rollup_truncated();
+    for each statement execute function sentinel_internal.records_truncated();
 
 
 create view sentinel.hourly_costs as

@@ -35,67 +35,8 @@ comment on function sentinel.root_cause_period() is
     'The baseline period of root causes: each slice''s share of the series'' cost over this time before the alert.';
 
 
--- Queue the hours each statement changed, per service, for the next evaluation; the NOTIFY
--- (delivered at commit, and only then) wakes the servers' evaluators right after the data
--- is committed, whoever wrote it (the API, an import, psql).
-create function sentinel_internal.alert_touched()
-returns trigger
-language plpgsql
-as $$
-begin
-    insert into sentinel_data.alert_touch (service, first_hour, last_hour)
-    select
-        changed.service,
-        min(date_trunc('hour', changed."timestamp", 'UTC')) as first_hour,
-        max(date_trunc('hour', changed."timestamp", 'UTC')) as last_hour
-    from changed_rows as changed
-    where changed.charge_type = 'usage'
-    group by changed.service
-    order by 1
-    on conflict (service) do update
-        set first_hour = least(alert_touch.first_hour, excluded.first_hour),
-            last_hour = greatest(alert_touch.last_hour, excluded.last_hour);
-    if found then
-        perform pg_notify('sentinel_alert_touch', '');
-    end if;
-    return null;
-end
-$$;
-
-comment on function sentinel_internal.alert_touched() is
-    'Statement trigger: queues the hours of the changed records (transition table changed_rows) in alert_touch for sentinel.evaluate_alerts().';
-
-create trigger billing_record_alert_insert
-    after insert on sentinel_data.billing_record
-    referencing new table as changed_rows
-    for each statement execute function sentinel_internal.alert_touched();
-
-create trigger billing_record_alert_update
-    after update on sentinel_data.billing_record
-    referencing new table as changed_rows
-    for each statement execute function sentinel_internal.alert_touched();
-
-create function sentinel_internal.alert_touch_truncated()
-returns trigger
-language plpgsql
-as $$
-begin
-    delete from sentinel_data.alert_touch;
-    return null;
-end
-$$;
-
-comment on function sentinel_internal.alert_touch_truncated() is
-    'Statement trigger: empties alert_touch when billing_record is truncated (nothing is left to evaluate).';
-
-create trigger billing_record_alert_truncate
-    after truncate on sentinel_data.billing_record
-    for each statement execute function sentinel_internal.alert_touch_truncated();
-
-create trigger billing_record_alert_delete
-    after delete on sentinel_data.billing_record
-    referencing old table as changed_rows
-    for each statement execute function sentinel_internal.alert_touched();
+-- The hours each statement changed, per service, are queued in sentinel_data.alert_touch for
+-- the next evaluation by sentinel_internal.apply_buckets (03_rollups.sql), with the rollups.
 
 
 -- A monitor's verdicts from since on: sentinel.detect with the monitor's parameters, for the

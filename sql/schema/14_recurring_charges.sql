@@ -28,8 +28,8 @@ as $$
                 ((imported.billing_period_start + interval '1 month')::date)
         ) as period (start)
     ),
-    -- The records that can matter: those of the imports holding the scope's periods or the
-    -- periods before them, reached through the import_id index.
+    -- The records that can matter: those of the scope's periods and the periods before them,
+    -- in their partitions (the constant lists prune the rest, the API's records included).
     candidates as (
         select
             rec.id,
@@ -43,13 +43,13 @@ as $$
             rec."timestamp",
             rec.cost
         from sentinel_data.billing_record as rec
-        where rec.import_id in (
-            select import.id
-            from sentinel_data.billing_import as import
-            where import.status = 'imported'
-                and import.superseded_by is null
-                and import.billing_accounts && mark_recurring_charges.accounts
-        )
+        where rec.billing_account_id = any(mark_recurring_charges.accounts)
+            and rec.billing_period_start = any(
+                mark_recurring_charges.periods
+                || array(select (period - interval '1 month')::date from unnest(mark_recurring_charges.periods) as period)
+                || array(select (period + interval '1 month')::date from unnest(mark_recurring_charges.periods) as period)
+            )
+            and rec.import_id is not null
             and rec.usage_type is not null
             and rec.charge_type in ('usage', 'recurring')
             and (rec.billing_account_id, rec.billing_period_start) in (

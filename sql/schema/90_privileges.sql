@@ -39,8 +39,20 @@ grant execute on function
     sentinel_internal.open_alerts(bigint, sentinel_internal.alert_run[]),
     sentinel_internal.evaluate_monitor(bigint, text[], timestamptz)
 to sentinel_app;
+-- The rollup upkeep runs in the writer's transaction, with the writer's rights.
+grant execute on function
+    sentinel_internal.record_buckets_sql(text, integer),
+    sentinel_internal.apply_buckets(sentinel_internal.record_bucket[])
+to sentinel_app;
 -- The importer re-decides recurring charges in the import's transaction (the application role).
 grant execute on function sentinel_internal.mark_recurring_charges(text[], date[]) to sentinel_app;
+-- Imports load a table of their own and swap it in as partitions; the functions that create,
+-- attach and drop the partitions run as the owner of billing_record (security definer).
+grant execute on function
+    sentinel_internal.open_incoming_records(),
+    sentinel_internal.attach_import(bigint, text[], date[]),
+    sentinel_internal.detach_imports(bigint[])
+to sentinel_app;
 -- The notification outbox is written by the evaluation and the notifier (the application role).
 revoke execute on function sentinel.enqueue_digests(timestamptz) from public, sentinel_reader;
 grant execute on function

@@ -318,10 +318,14 @@ class Queries:
                 await copy.write(_copy_text(records[start : start + COPY_CHUNK]))
         return len(records)
 
+    async def open_incoming_records(self, conn: AsyncConnection) -> None:
+        await conn.execute(self._sql["open_incoming_records"])
+
     async def copy_billing_records(
         self, conn: AsyncConnection, *, chunks: AsyncIterator[bytes]
     ) -> None:
-        """COPY the CSV chunks (columns as in copy_billing_records.sql) into billing_record."""
+        """COPY the CSV chunks (columns as in copy_billing_records.sql) into the import's
+        incoming_records (open_incoming_records first)."""
         async with conn.cursor() as cur, cur.copy(self._sql["copy_billing_records"]) as copy:
             async for chunk in chunks:
                 await copy.write(chunk)

@@ -1,7 +1,9 @@
-"""One import: detect, stream batches through the format's mapping, COPY, replace, record.
+"""One import: detect, stream batches through the format's mapping, COPY, swap in, record.
 
 The whole import is one transaction: a file that fails on its last line stores nothing, and
-readers see the earlier import of the same billing period until the new one commits. The
+readers see the earlier import of the same billing period until the new one commits. The rows
+are COPYd into a table of their own, which becomes the partition of its billing account and
+period (sql/schema/15_import_partitions.sql). The
 mapping of batch n+1 (Arrow, in a worker thread) overlaps the COPY of batch n.
 """
 
@@ -206,6 +208,7 @@ async def _store(
         checksum="" if deferred else file_checksum,
     )
     batches = Batches(export, opened.id)
+    await queries.open_incoming_records(conn)
     try:
         await queries.copy_billing_records(conn, chunks=_in_thread(batches, progress))
     except (psycopg.errors.DataError, psycopg.errors.IntegrityError) as exc:
