@@ -69,7 +69,7 @@ def main() -> None:
         started = time.perf_counter()
         load(url, args.records)
         print(f"loaded {args.records:,} records in {time.perf_counter() - started:.1f} s")
-        with server(url) as (base, _process):
+        with server(url) as (base, _pid):
             print("overview requests:")
             time_requests(base, OVERVIEW, args.requests)
             print("series view requests:")

@@ -103,7 +103,9 @@ def copy_tuples(rows: list[dict]) -> list[tuple]:
 
 
 def bodies(rows: list[dict]) -> list[bytes]:
-    return [json.dumps({"records": rows[i : i + BATCH]}).encode() for i in range(0, len(rows), BATCH)]
+    return [
+        json.dumps({"records": rows[i : i + BATCH]}).encode() for i in range(0, len(rows), BATCH)
+    ]
 
 
 def reset(url: str) -> None:
@@ -160,7 +162,9 @@ def bench_shape(url: str, base: str, pid: int, shape: str, count: int, rounds: i
             raise RuntimeError(f"{stored:,} records stored of {count:,}")
         plain = copy_plain(url, tuples)
         ratios.append(plain / http)
-        print(f"{number:<6}{count / http:>12,.0f}{count / plain:>13,.0f}{plain / http:>7.3f}  {peak}")
+        print(
+            f"{number:<6}{count / http:>12,.0f}{count / plain:>13,.0f}{plain / http:>7.3f}  {peak}"
+        )
     target = {"hourly": 0.2, "minute": 0.12}[shape]
     print(f"median ratio {statistics.median(ratios):.3f} (target >= {target})")
 
@@ -215,7 +219,9 @@ def profile(url: str, base: str, shape: str) -> None:
     plain = copy_plain(url, copy_tuples(rows)) / 5
     rest = request - decode - validate - store
     per = 1e6 / BATCH
-    print(f"\n{shape} shape, one request of {BATCH:,} records (us per record, share of the request)")
+    print(
+        f"\n{shape} shape, one request of {BATCH:,} records (us per record, share of the request)"
+    )
     for label, seconds in (
         ("HTTP request, whole (client's clock)", request),
         ("  JSON decoding (msgspec)", decode),
