@@ -69,9 +69,11 @@ def parse_args() -> argparse.Namespace:
 
 @contextmanager
 def server(database_url: str) -> Iterator[tuple[str, int]]:
-    """`sentinel serve` on the database: its base URL and process id. Its background baseline
-    refresh is off (live_server), so a detector's first call pays the refresh in its own time."""
-    with live_server(database_url) as (base, process):
+    """`sentinel serve` on the database: its base URL and process id, with no background work.
+    The baseline refresh is off (live_server), so a detector's first call pays the refresh in
+    its own time; so is the alert evaluation, which each commit of records wakes: it competes
+    with what is measured, and its reads of the rollups deadlocked with a load's truncate."""
+    with live_server(database_url, alert_evaluation_seconds="0") as (base, process):
         yield base, process.pid
 
 

@@ -8,7 +8,8 @@ key, default, constraint, index or trigger (sql/plain_table.sql), 10k a transact
 requests are. Each round runs the HTTP load and then the reference; the database is emptied
 with `sentinel reset --yes` before each HTTP load. Printed: each round's rates and ratio
 (HTTP records/s / COPY rows/s), the median ratio, and the server's peak RSS during each HTTP
-load (Linux only, peak_rss.py).
+load (Linux only, peak_rss.py). The server's background work is off (bench_api.server): the
+alert evaluation that each commit wakes would compete with the next request at random.
 
 Two data shapes (`records` below): `hourly` line items as exports carry them, and the `minute`
 stream, one record per service per minute, where nearly every record opens a new service-hour
@@ -45,12 +46,12 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.integration.live import BIN, live_server
+from tests.integration.live import BIN
 
+from bench_api import BENCH_SQL, server
 from peak_rss import peak_during
 from scratch import ADMIN_URL, scratch_database
 
-BENCH_SQL = Path(__file__).parent / "sql"
 BATCH = 10_000
 SHAPES = ("hourly", "minute")
 COPY_TYPES = ["text", "numeric", "timestamptz", "text", "text"]
@@ -257,7 +258,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     shapes = [shape for shape in args.shapes.split(",") if shape]
-    with scratch_database(admin_url=args.admin_url) as url, live_server(url) as (base, process):
+    with scratch_database(admin_url=args.admin_url) as url, server(url) as (base, pid):
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute((BENCH_SQL / "plain_table.sql").read_text())
             if args.without_triggers:
@@ -265,7 +266,7 @@ def main() -> None:
                 print("(rollup triggers disabled: a diagnostic, not a real configuration)")
         print(f"machine: {os.cpu_count()} cores; sentinel serve at {base}")
         for shape in shapes:
-            bench_shape(url, base, process.pid, shape, args.records, args.rounds)
+            bench_shape(url, base, pid, shape, args.records, args.rounds)
         if args.profile:
             for shape in shapes:
                 profile(url, base, shape)
