@@ -15,7 +15,8 @@ Two data shapes (`records` below): `hourly` line items as exports carry them, an
 stream, one record per service per minute, where nearly every record opens a new service-hour
 (the rollups' worst case). Targets (issue 13): hourly >= 0.2, minute >= 0.12.
 
-`--profile` then times the steps of one 10k request in this process, on the same data: JSON
+`--profile` then times the steps of a 10k request in this process, on five batches of the same
+shape, each step on the same batches into an emptied database, in `--rounds` rounds: JSON
 decoding (msgspec, as Litestar does), validation (pydantic, `BillingBatchIn.model_validate` as
 Litestar's plugin calls it), and the store (`Queries.copy_new_billing_records`: COPY text
 formatting, shown apart, and the COPY with the table's indexes and triggers), the store again
@@ -35,6 +36,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -117,15 +119,21 @@ def reset(url: str) -> None:
     )
 
 
-def post_all(base: str, payloads: list[bytes]) -> float:
-    """Seconds to POST every body, one after the other, on one connection."""
+def post_each(base: str, payloads: list[bytes]) -> list[float]:
+    """Seconds of each POST of the bodies, one after the other, on one connection."""
     headers = {"content-type": "application/json", "prefer": "return=minimal"}
+    seconds = []
     with httpx.Client(timeout=300) as client:
-        started = time.perf_counter()
         for body in payloads:
+            started = time.perf_counter()
             response = client.post(f"{base}/api/v1/billing/batch", content=body, headers=headers)
+            seconds.append(time.perf_counter() - started)
             response.raise_for_status()
-        return time.perf_counter() - started
+    return seconds
+
+
+def post_all(base: str, payloads: list[bytes]) -> float:
+    return sum(post_each(base, payloads))
 
 
 def stored_count(url: str) -> int:
@@ -170,75 +178,88 @@ def bench_shape(url: str, base: str, pid: int, shape: str, count: int, rounds: i
     print(f"median ratio {statistics.median(ratios):.3f} (target >= {target})")
 
 
-def timed(step: Callable[[], object], runs: int = 5) -> float:
-    """Median seconds of `runs` calls of step."""
-    seconds = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        step()
-        seconds.append(time.perf_counter() - started)
-    return statistics.median(seconds)
+def seconds_of(step: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    step()
+    return time.perf_counter() - started
 
 
-async def timed_store(url: str, validated: list, runs: int = 5) -> float:
-    """Median seconds of the server's store step for one batch, each committed."""
+async def store_each(url: str, batches: list[list]) -> list[float]:
+    """Seconds of the server's store step for each batch, each committed (as its request)."""
     from sentinel.queries import Queries
 
     queries, seconds = Queries(), []
     async with await psycopg.AsyncConnection.connect(url) as conn:
-        for _ in range(runs):
+        for batch in batches:
             started = time.perf_counter()
-            await queries.copy_new_billing_records(conn, records=validated)
+            await queries.copy_new_billing_records(conn, records=batch)
             await conn.commit()
             seconds.append(time.perf_counter() - started)
-    return statistics.median(seconds)
+    return seconds
 
 
-def profile(url: str, base: str, shape: str) -> None:
-    """Where one request's time goes (see the module's docstring)."""
+def profile(url: str, base: str, shape: str, rounds: int, requests: int = 5) -> None:
+    """Where one request's time goes (see the module's docstring): each step timed on the same
+    `requests` batches, one after the other into an emptied database as requests come, in
+    `rounds` rounds; the medians."""
     from sentinel import queries as server_queries
     from sentinel.schemas import BillingBatchIn
 
-    rows = records(BATCH * 5, shape)
-    body = bodies(rows[:BATCH])[0]
-    decoded = msgspec.json.decode(body)
-    validated = BillingBatchIn.model_validate(decoded).records
-    decode = timed(lambda: msgspec.json.decode(body))
-    validate = timed(lambda: BillingBatchIn.model_validate(decoded))
+    rows = records(BATCH * requests, shape)
+    payloads, tuples = bodies(rows), copy_tuples(rows)
+    decoded = [msgspec.json.decode(body) for body in payloads]
+    validated = [BillingBatchIn.model_validate(batch).records for batch in decoded]
     # The server's COPY text formatting, a private helper today: left out when it is gone.
     copy_text = getattr(server_queries, "_copy_text", None)
-    formatting = timed(lambda: copy_text(validated)) if copy_text else None
-    # Each store appends to what the previous ones stored, as consecutive requests do.
-    reset(url)
-    store = asyncio.run(timed_store(url, validated))
-    reset(url)
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute((BENCH_SQL / "disable_triggers.sql").read_text())
-    try:
-        untriggered = asyncio.run(timed_store(url, validated))
-    finally:
+    samples: dict[str, list[float]] = defaultdict(list)
+    for _ in range(rounds):
+        for body, batch, fields in zip(payloads, decoded, validated, strict=True):
+            samples["decode"].append(seconds_of(lambda b=body: msgspec.json.decode(b)))
+            samples["validate"].append(seconds_of(lambda b=batch: BillingBatchIn.model_validate(b)))
+            if copy_text:
+                samples["format"].append(seconds_of(lambda f=fields: copy_text(f)))
+        reset(url)
+        samples["request"] += post_each(base, payloads)
+        reset(url)
+        samples["store"] += asyncio.run(store_each(url, validated))
+        reset(url)
         with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute("alter table sentinel_data.billing_record enable trigger user")
-    reset(url)
-    request = post_all(base, bodies(rows)) / 5
-    plain = copy_plain(url, copy_tuples(rows)) / 5
-    rest = request - decode - validate - store
+            conn.execute((BENCH_SQL / "disable_triggers.sql").read_text())
+        try:
+            samples["untriggered"] += asyncio.run(store_each(url, validated))
+        finally:
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute("alter table sentinel_data.billing_record enable trigger user")
+        samples["plain"].append(copy_plain(url, tuples) / requests)
+    median = {step: statistics.median(values) for step, values in samples.items()}
+    request = median["request"]
     steps = [
         ("HTTP request, whole (client's clock)", request),
-        ("  JSON decoding (msgspec)", decode),
-        ("  validation (pydantic BillingBatchIn)", validate),
-        ("  store (Queries.copy_new_billing_records)", store),
+        ("  JSON decoding (msgspec)", median["decode"]),
+        ("  validation (pydantic BillingBatchIn)", median["validate"]),
+        ("  store (Queries.copy_new_billing_records)", median["store"]),
     ]
-    if formatting is not None:
-        steps.append(("    COPY text formatting (queries._copy_text)", formatting))
+    if "format" in median:
+        steps.append(("    COPY text formatting (queries._copy_text)", median["format"]))
     steps += [
-        ("    the triggers (the store with them off: less)", store - untriggered),
-        ("  the rest: HTTP, framework, transaction", rest),
-        ("reference: binary COPY into the bare table", plain),
+        (
+            "    COPY into the table, its key and indexes",
+            median["untriggered"] - median.get("format", 0),
+        ),
+        (
+            "    the triggers (the store with them off: less)",
+            median["store"] - median["untriggered"],
+        ),
+        (
+            "  the rest: HTTP, framework (request - the above)",
+            request - median["decode"] - median["validate"] - median["store"],
+        ),
+        ("reference: binary COPY into the bare table", median["plain"]),
     ]
     per = 1e6 / BATCH
     print(
-        f"\n{shape} shape, one request of {BATCH:,} records (us per record, share of the request)"
+        f"\n{shape} shape, a request of {BATCH:,} records, medians of {rounds} x {requests}"
+        " (us per record, share of the request)"
     )
     for label, seconds in steps:
         print(f"{label:<52}{seconds * per:>8.1f}{100 * seconds / request:>7.0f}%")
@@ -269,7 +290,7 @@ def main() -> None:
             bench_shape(url, base, pid, shape, args.records, args.rounds)
         if args.profile:
             for shape in shapes:
-                profile(url, base, shape)
+                profile(url, base, shape, args.rounds)
 
 
 if __name__ == "__main__":
