@@ -11,7 +11,8 @@ Each figure is printed next to a reference measured in the same run on the same 
 - the server's peak RSS while streaming the full GET /api/v1/billing/ list (peak_rss.py).
 
 It creates a scratch database on the server given by --admin-url (default: the local
-PostgreSQL service), starts `sentinel serve` on 127.0.0.1 against it, and drops it at the end.
+PostgreSQL service), starts `sentinel serve` on 127.0.0.1 against it (tests/integration/live.py:
+a port of SENTINEL_TEST_PORTS when that is set), and drops it at the end.
 
     .venv/bin/python bench/bench_api.py                       # 100k and 1M records
     .venv/bin/python bench/bench_api.py --sizes 10000000      # the 10M point (make bench-large)
