@@ -61,8 +61,9 @@ anomalies: $(STAMP) ## print the anomalies at the default threshold
 psql: $(STAMP) ## open psql on Sentinel's database
 	$(BIN)/sentinel psql
 
-bench: $(BROWSER_STAMP) ## API, table-upkeep, import, detector, alert and dashboard first-paint benchmarks (PostgreSQL on 127.0.0.1:5432, chromium; figures in bench/RESULTS.md)
+bench: $(BROWSER_STAMP) ## API, batch ingest, table-upkeep, import, detector, alert and dashboard first-paint benchmarks (PostgreSQL on 127.0.0.1:5432, chromium; figures in bench/RESULTS.md)
 	$(BIN)/python bench/bench_api.py
+	$(BIN)/python bench/bench_ingest.py
 	$(BIN)/python bench/bench_table.py
 	$(BIN)/python bench/bench_import.py
 	$(BIN)/python bench/bench_detection.py
@@ -70,7 +71,7 @@ bench: $(BROWSER_STAMP) ## API, table-upkeep, import, detector, alert and dashbo
 	$(BIN)/python bench/bench_ui.py
 
 bench-large: $(STAMP) ## /anomalies, original and recommended, at 10M records (takes many minutes)
-	$(BIN)/python bench/bench_api.py --sizes 10000000 --ingest-records 0 --flagged-records 0 --detectors
+	$(BIN)/python bench/bench_api.py --sizes 10000000 --flagged-records 0 --detectors
 
 bench-dashboard: $(STAMP) ## the dashboard's requests at a year of hourly data for 50 services (the first paint: bench_ui.py, in make bench)
 	$(BIN)/python bench/bench_dashboard.py

@@ -32,7 +32,7 @@ import httpx
 import psycopg
 
 from chaos import Server
-from scratch import scratch_database
+from scratch import PREFIX, scratch_database
 from sentinel.queries import Queries
 
 START = datetime(2026, 9, 1, tzinfo=UTC)
@@ -109,7 +109,7 @@ class Arrivals:
 
 def delivery(count: int) -> None:
     services = [f"svc-{n:03d}" for n in range(count)]
-    with scratch_database("sentinel_bench_alerts") as url, tempfile.TemporaryDirectory() as tmp:
+    with scratch_database(f"{PREFIX}_alerts") as url, tempfile.TemporaryDirectory() as tmp:
         store(url, hourly(services, range(HISTORY)))
         with psycopg.connect(url) as conn:
             conn.execute("select sentinel.evaluate_alerts()")  # the history raises nothing
@@ -172,7 +172,7 @@ def delivery(count: int) -> None:
 async def evaluation_cost(hours: int) -> None:
     services = [f"svc-{n:02d}" for n in range(50)]
     queries = Queries()
-    with scratch_database("sentinel_bench_alerts") as url:
+    with scratch_database(f"{PREFIX}_alerts") as url:
         store(url, hourly(services, range(HISTORY)))
         ingest, evaluate, refresh = [], [], []
         async with await psycopg.AsyncConnection.connect(url) as conn:

@@ -19,7 +19,7 @@ import httpx
 import psycopg
 
 from bench_api import BENCH_SQL, server, timed_gets
-from scratch import scratch_database
+from scratch import PREFIX, scratch_database
 
 OVERVIEW = [
     "/api/v1/billing/costs?granularity=day&group_by=service",
@@ -37,7 +37,7 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=438_000)
     parser.add_argument("--requests", type=int, default=10)
-    parser.add_argument("--prefix", default="sentinel_bench_ui", help="scratch database prefix")
+    parser.add_argument("--prefix", default=f"{PREFIX}_ui", help="scratch database prefix")
     return parser.parse_args()
 
 
@@ -69,7 +69,7 @@ def main() -> None:
         started = time.perf_counter()
         load(url, args.records)
         print(f"loaded {args.records:,} records in {time.perf_counter() - started:.1f} s")
-        with server(url) as (base, _process):
+        with server(url) as (base, _pid):
             print("overview requests:")
             time_requests(base, OVERVIEW, args.requests)
             print("series view requests:")

@@ -1,110 +1,200 @@
-"""Import throughput of the three 2018 CUR Parquet months vs raw psycopg binary COPY.
+"""`sentinel import` of the three 2018 CUR Parquet months against a COPY of the same mapped rows
+into an unindexed table (issue 13), and a restated month's re-import against its first import.
 
-Both paths write the same rows into the same table (all migrations applied: its indexes and
-triggers count for both), in the same run, one transaction per month, emptied in between.
-Reads ../shared/data/aws_cur; creates a scratch database on SENTINEL_BENCH_ADMIN_URL's server
-(default postgresql://postgres@127.0.0.1:5432/postgres) and drops it at the end.
+Each round, in this order:
 
-    .venv/bin/python bench/bench_import.py
+1. the reference: the three files read and mapped by the importer's own mapping (the format's
+   `map`, one Arrow batch at a time, mapped in a worker thread while the previous batch is
+   copied, as the importer does), written by Arrow's CSV writer (`base.to_csv`) and COPYed in
+   one transaction into a table of the same columns with no key, default, constraint, index or
+   trigger (`create table ... as select <the COPY columns> from billing_record with no data`);
+2. the import: `sentinel import Oct Nov Dec` as a user runs it, a subprocess on a new migrated
+   database, timed from its start to its exit (its baseline refresh included), with its peak
+   RSS (wait4; Linux);
+3. the restatement: on another new database, `sentinel import Oct Nov`, then Dec's first
+   import `sentinel import Dec`, then `sentinel import Dec` again with a restated copy of the
+   file (one cost changed: other bytes, the same billing period), each its own command.
+
+Ratio = import rows/s / reference rows/s, per round, then the median (target >= 0.5); the
+restated re-import against Dec's first import (target: a restated month costs one load).
+Reads ../shared/data/aws_cur; skips when it is missing. The scratch databases are on
+SENTINEL_BENCH_ADMIN_URL's server (scratch.py) and dropped at the end.
+
+    .venv/bin/python bench/bench_import.py [--rounds 3]
 """
 
-import asyncio
+import argparse
+import os
+import re
+import statistics
 import sys
+import tempfile
 import time
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from decimal import Decimal
 from pathlib import Path
 
 import psycopg
-from psycopg.types.json import Jsonb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
-from scratch import scratch_database
-from sentinel.importers import base, checksum, import_export, open_export
-from sentinel.importers.pipeline import Batches
-from sentinel.queries import Queries
+from peak_rss import Finished, run_measured
+from scratch import ADMIN_URL, scratch_database
+from sentinel.importers import base, open_export, source
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "aws_cur"
 MONTHS = ("Oct", "Nov", "Dec")
-TYPES = ["text", "numeric", "timestamptz", "text", "text", "text", "text", "text", "text", "date",
-         "text", "jsonb", "int8"]  # fmt: skip
+SENTINEL = Path(sys.executable).parent / "sentinel"
+PLAIN = "sentinel_data.bench_import_plain"
 
 
-def rows_of(path: Path) -> list[tuple]:
-    """The mapped rows as Python values, built before the clock starts (raw COPY's input)."""
-    export = open_export(path)
-    batches = Batches(export, import_id=0)
-    out: list[tuple] = []
-    for batch in source_tables(batches):
-        columns = [batch.column(name).to_pylist() for name in base.COPY_COLUMNS]
-        columns[1] = [Decimal(repr(c)) for c in columns[1]]
-        columns[11] = [None if t is None else Jsonb(t) for t in columns[11]]
-        out.extend(zip(*columns, strict=True))
+def month_file(month: str) -> Path:
+    return DATA / f"{month}2018-WorkshopCUR-00001.snappy.parquet"
+
+
+def mapped_chunks(paths: Iterable[Path]) -> Iterator[bytes]:
+    """The importer's mapping of every file, one Arrow batch at a time, as COPY csv text."""
+    for path in paths:
+        export = open_export(path)
+        fmt = export.format
+        first_row = 0
+        for batch in source.parquet_batches(export.source, fmt.wanted()):
+            columns = fmt.map(batch, base.Position(export.source.name, first_row, csv=False))
+            first_row += batch.num_rows
+            yield base.to_csv(base.normalised(columns, 0))
+
+
+def ahead(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """chunks, the next one made in a worker thread while the caller uses the current one."""
+    with ThreadPoolExecutor(1) as worker:
+        pending = worker.submit(next, chunks, None)
+        while (chunk := pending.result()) is not None:
+            pending = worker.submit(next, chunks, None)
+            yield chunk
+
+
+def create_plain_table(url: str) -> None:
+    # Built from COPY_COLUMNS and the table itself, not a .sql file of its own: the reference
+    # keeps the importer's columns and types whatever they become.
+    columns = ", ".join(f'"{name}"' for name in base.COPY_COLUMNS)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            f"create table {PLAIN} as select {columns}"
+            " from sentinel_data.billing_record with no data"
+        )
+
+
+def reference(url: str, paths: list[Path]) -> tuple[float, tuple[int, Decimal]]:
+    """Seconds of the reference load (see the module's docstring); its row count and sum."""
+    columns = ", ".join(f'"{name}"' for name in base.COPY_COLUMNS)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"truncate {PLAIN}")
+    with psycopg.connect(url) as conn, conn.cursor() as cur:
+        started = time.perf_counter()
+        with cur.copy(f"copy {PLAIN} ({columns}) from stdin (format csv)") as copy:
+            for chunk in ahead(mapped_chunks(paths)):
+                copy.write(chunk)
+        conn.commit()
+        seconds = time.perf_counter() - started
+        rows = conn.execute(f"select count(*), sum(cost) from {PLAIN}").fetchone()
+    return seconds, rows
+
+
+def mapping_only(paths: list[Path]) -> float:
+    """Seconds to read, map and write the CSV of every file, nothing sent anywhere."""
+    started = time.perf_counter()
+    for _ in mapped_chunks(paths):
+        pass
+    return time.perf_counter() - started
+
+
+def sentinel_import(url: str, *paths: Path) -> Finished:
+    env = {**os.environ, "DATABASE_URL": url, "SENTINEL_LOG_LEVEL": "warning"}
+    return run_measured([str(SENTINEL), "import", *map(str, paths)], env)
+
+
+def split(finished: Finished) -> str:
+    """The command's own account of its time: storing the rows, then the baseline refresh."""
+    stored = re.search(r"imported .* in ([\d.]+) s", finished.stdout)
+    refresh = re.search(r"refreshed the stored baselines .* in ([\d.]+) s", finished.stdout)
+    return (
+        f"rows {stored.group(1) if stored else '?'} s + refresh "
+        f"{refresh.group(1) if refresh else '?'} s"
+    )
+
+
+def totals(url: str) -> tuple[int, Decimal]:
+    with psycopg.connect(url) as conn:
+        return conn.execute(
+            "select count(*), sum(cost) from sentinel_data.billing_record"
+        ).fetchone()
+
+
+def restated_copy(path: Path, folder: Path) -> Path:
+    """The file with its first row's cost raised by one dollar: AWS restating the month."""
+    table = pq.read_table(path)
+    cost = open_export(path).format.columns["cost"]
+    index = table.schema.get_field_index(cost)
+    values = table.column(index).combine_chunks()
+    changed = pa.concat_arrays([pc.add(values.slice(0, 1), 1.0), values.slice(1)])
+    out = folder / path.name
+    pq.write_table(table.set_column(index, table.field(index), changed), out, compression="snappy")
     return out
 
 
-def source_tables(batches: Batches):
-    src, fmt = batches.export.source, batches.export.format
-    from sentinel.importers import source
-
-    for batch in source.parquet_batches(src, fmt.wanted()):
-        position = base.Position(src.name, 0, csv=False)
-        yield base.normalised(fmt.map(batch, position), 0)
-
-
-def raw_copy(url: str, rows: list[tuple], copy_sql: str) -> float:
-    with psycopg.connect(url) as conn:
-        start = time.perf_counter()
-        with (
-            conn.cursor() as cur,
-            cur.copy(copy_sql.replace("format csv", "format binary")) as copy,
-        ):
-            copy.set_types(TYPES)
-            for row in rows:
-                copy.write_row(row)
-        conn.commit()
-        return time.perf_counter() - start
-
-
-async def sentinel_import(url: str, path: Path) -> tuple[float, int]:
-    queries = Queries()
-    async with await psycopg.AsyncConnection.connect(url, options="-c TimeZone=UTC") as conn:
-        start = time.perf_counter()
-        export = open_export(path)
-        result = await import_export(conn, queries, export, file_checksum=checksum(path))
-        return time.perf_counter() - start, result.row_count
-
-
-def empty(url: str) -> None:
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("truncate sentinel_data.billing_record, sentinel_data.billing_import")
-        conn.execute("vacuum analyze sentinel_data.billing_record")
-
-
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--admin-url", default=ADMIN_URL)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
     if not DATA.is_dir():
         print(f"skipped: {DATA} is missing (the shared CUR exports are not on this machine)")
         return 0
-    with scratch_database() as url:
-        copy_sql = Queries()._sql["copy_billing_records"]
-        total_rows = total_import = total_raw = 0.0
-        print(f"{'month':<6}{'rows':>9}{'import s':>10}{'rows/s':>10}{'raw COPY s':>12}"
-              f"{'rows/s':>10}{'ratio':>7}")  # fmt: skip
-        for month in MONTHS:
-            path = DATA / f"{month}2018-WorkshopCUR-00001.snappy.parquet"
-            rows = rows_of(path)
-            empty(url)
-            raw = raw_copy(url, rows, copy_sql)
-            empty(url)
-            seconds, count = asyncio.run(sentinel_import(url, path))
-            assert count == len(rows)
-            total_rows += count
-            total_import += seconds
-            total_raw += raw
-            print(f"{month:<6}{count:>9,}{seconds:>10.2f}{count / seconds:>10,.0f}{raw:>12.2f}"
-                  f"{count / raw:>10,.0f}{raw / seconds:>7.2f}")  # fmt: skip
-        print(f"{'all':<6}{int(total_rows):>9,}{total_import:>10.2f}"
-              f"{total_rows / total_import:>10,.0f}{total_raw:>12.2f}"
-              f"{total_rows / total_raw:>10,.0f}{total_raw / total_import:>7.2f}")  # fmt: skip
-        print("ratio = import rows/s / raw binary COPY rows/s (same rows, same table, same run)")
+    paths = [month_file(month) for month in MONTHS]
+    ratios, restate_ratios = [], []
+    with ExitStack() as stack:
+        reference_url = stack.enter_context(scratch_database(admin_url=args.admin_url))
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        restated = restated_copy(month_file("Dec"), folder)
+        create_plain_table(reference_url)
+        mapping = mapping_only(paths)
+        print(f"{'round':<6}{'reference s':>12}{'import s':>10}{'ratio':>7}  import's peak RSS")
+        for number in range(1, args.rounds + 1):
+            ref_seconds, rows = reference(reference_url, paths)
+            with scratch_database(admin_url=args.admin_url) as url:
+                whole = sentinel_import(url, *paths)
+                stored = totals(url)
+            if stored != rows:
+                raise RuntimeError(f"import stored {stored} (count, sum), the reference {rows}")
+            ratios.append(ref_seconds / whole.seconds)
+            print(
+                f"{number:<6}{ref_seconds:>12.2f}{whole.seconds:>10.2f}{ratios[-1]:>7.3f}"
+                f"  {whole.peak_mib:.0f} MiB ({split(whole)})"
+            )
+            with scratch_database(admin_url=args.admin_url) as url:
+                sentinel_import(url, *paths[:2])
+                first = sentinel_import(url, paths[2])
+                before = totals(url)
+                again = sentinel_import(url, restated)
+                after = totals(url)
+            # The same rows, one of them a dollar dearer: a replacement, not an addition.
+            if after != (before[0], before[1] + 1):
+                raise RuntimeError(f"restated Dec: {before} (count, sum) became {after}")
+            restate_ratios.append(again.seconds / first.seconds)
+            print(
+                f"{'':<6}Dec first import {first.seconds:.2f} s ({split(first)}, "
+                f"{first.peak_mib:.0f} MiB); restated {again.seconds:.2f} s ({split(again)}, "
+                f"{again.peak_mib:.0f} MiB); restated / first {restate_ratios[-1]:.2f}"
+            )
+    print(
+        f"{rows[0]:,} rows, ${rows[1]:,.2f} (both paths). Median ratio import / reference "
+        f"{statistics.median(ratios):.3f} (rows/s over rows/s; target >= 0.5); restated / "
+        f"first import of Dec {statistics.median(restate_ratios):.2f} (seconds over seconds)"
+    )
+    print(f"of the reference: reading, mapping and CSV writing alone take {mapping:.2f} s")
     return 0
 
 

@@ -6,7 +6,7 @@ records, the list filters, the ingest verdict) and its statement triggers (exact
 running totals, hourly rollups). This script loads the same 100k records by raw binary COPY
 (10k per transaction, as the batch benchmark sends them) into the real table, first stripped to
 its heap and primary key, then with each index and trigger added back one at a time, and prints
-rows/s and microseconds per record for each step, in both data shapes of bench_api.py. The
+rows/s and microseconds per record for each step, in both data shapes of bench_ingest.py. The
 first line is the reference: the same COPY into a table of the five columns alone.
 
     .venv/bin/python bench/bench_table.py [--records 100000] [--repeat 3]
@@ -18,7 +18,7 @@ import time
 
 import psycopg
 
-from bench_api import BATCH, BENCH_SQL, copy_tuples, records
+from bench_ingest import BATCH, BENCH_SQL, copy_tuples, records
 from scratch import ADMIN_URL, scratch_database
 
 # Added back in this order; each step keeps the ones before it.

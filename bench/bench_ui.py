@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.browser.harness import Guard, chromium_executable, live_server
 
-from scratch import ADMIN_URL, scratch_database
+from scratch import ADMIN_URL, PREFIX, scratch_database
 from sentinel.db import load_queries
 from sentinel.queries import Queries
 
@@ -65,7 +65,7 @@ window.__drawn = new Promise((resolve) => {
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--admin-url", default=ADMIN_URL, help="server for the scratch database")
-    parser.add_argument("--prefix", default="sentinel_bench", help="scratch database name prefix")
+    parser.add_argument("--prefix", default=PREFIX, help="scratch database name prefix")
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--services", type=int, default=50)
     parser.add_argument("--loads", type=int, default=7, help="page loads per figure")

@@ -17,10 +17,12 @@ from sentinel.migrations import apply_migrations
 ADMIN_URL = os.environ.get(
     "SENTINEL_BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
+# Where several people share one PostgreSQL server, each can keep to names of their own.
+PREFIX = os.environ.get("SENTINEL_BENCH_PREFIX", "sentinel_bench")
 
 
 @contextmanager
-def scratch_database(prefix: str = "sentinel_bench", admin_url: str = ADMIN_URL) -> Iterator[str]:
+def scratch_database(prefix: str = PREFIX, admin_url: str = ADMIN_URL) -> Iterator[str]:
     """Yield the URL of a new, migrated database on admin_url's server; drop it afterwards."""
     # No host: a Unix socket (the embedded server), which is on this machine too.
     if urlsplit(admin_url).hostname not in (None, "127.0.0.1", "localhost", "::1"):
