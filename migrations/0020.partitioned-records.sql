@@ -174,11 +174,15 @@ alter table sentinel_data.billing_record
 comment on table sentinel_data.billing_record_api is
     'The partition of billing_record for records without a billing account: the REST API''s, the seed''s and psql writers''.';
 
-select setval(
-    pg_get_serial_sequence('sentinel_data.billing_record', 'id'),
-    coalesce((select max(id) from sentinel_data.billing_record), 0) + 1,
-    false
-);
+do $$
+begin
+    perform setval(
+        pg_get_serial_sequence('sentinel_data.billing_record', 'id'),
+        coalesce((select max(id) from sentinel_data.billing_record), 0) + 1,
+        false
+    );
+end
+$$;
 
 -- The server writes records through the parent (no grant on the partitions themselves). The
 -- importer's staging table takes its ids from the parent's sequence before it is attached.

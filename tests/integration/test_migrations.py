@@ -343,3 +343,62 @@ def test_a_partly_migrated_database_of_sentinel_0_1_is_refused(new_database) -> 
 def test_new_sessions_of_a_migrated_database_run_without_jit(database_url: str) -> None:
     # Compiling the detectors' large plans cost 0.5-1.7 s a call at 10M records (migration 0019).
     assert fetch(database_url, "show jit") == [("off",)]
+
+
+def test_imported_rows_move_to_partitions_of_their_own_and_back(new_database) -> None:
+    url = new_database()
+    apply_migrations(url)
+    # The state before 0020: one plain table, imported rows beside the API's.
+    assert rollback_migrations(url) == ["0020.partitioned-records"]
+    with psycopg.connect(url) as conn:
+        [(import_id,)] = conn.execute(
+            "insert into sentinel_data.billing_import (file_name, format, checksum)"
+            " values ('cur.parquet', 'aws-cur-parquet', 'x') returning id"
+        ).fetchall()
+        conn.cursor().executemany(
+            'insert into sentinel_data.billing_record (service, cost, "timestamp", region,'
+            " account_id, billing_account_id, billing_period_start, import_id)"
+            " values (%s, 1, '2024-01-02', 'r', 'a', %s, %s, %s)",
+            [
+                ("api", None, None, None),
+                ("jan", "payer-1", datetime(2024, 1, 1).date(), import_id),
+                ("jan", "payer-1", datetime(2024, 1, 1).date(), import_id),
+                ("feb", "payer-1", datetime(2024, 2, 1).date(), import_id),
+                ("other", "payer-2", datetime(2024, 1, 1).date(), import_id),
+            ],
+        )
+    before = fetch(url, "select id, service from sentinel_data.billing_record order by id")
+
+    assert apply_migrations(url).applied == ["0020.partitioned-records"]
+    placed = fetch(
+        url,
+        "select id, service, tableoid::regclass::text"
+        " from sentinel_data.billing_record order by id",
+    )
+    assert [(i, s) for i, s, _ in placed] == before  # same rows, same ids
+    where = {service: table for _, service, table in placed}
+    assert where["api"] == "sentinel_data.billing_record_api"
+    assert len({where["jan"], where["feb"], where["other"], where["api"]}) == 4
+    assert fetch(
+        url,
+        "select billing_account_id, billing_period_start::text, import_id"
+        " from sentinel_data.import_partition order by 1, 2",
+    ) == [
+        ("payer-1", "2024-01-01", import_id),
+        ("payer-1", "2024-02-01", import_id),
+        ("payer-2", "2024-01-01", import_id),
+    ]
+    # New ids continue after the old ones.
+    insert_records(url, [("new", 1, datetime.now(UTC))])
+    newest = fetch(url, "select max(id) from sentinel_data.billing_record")
+    assert newest == [(before[-1][0] + 1,)]
+
+    assert rollback_migrations(url) == ["0020.partitioned-records"]
+    kept = fetch(
+        url,
+        "select id, service from sentinel_data.billing_record where service <> 'new' order by id",
+    )
+    assert kept == before
+    assert fetch(
+        url, "select relkind from pg_class where oid = 'sentinel_data.billing_record'::regclass"
+    ) == [("r",)]
