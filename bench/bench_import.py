@@ -13,7 +13,8 @@ Each round, in this order:
    RSS (wait4; Linux);
 3. the restatement: on another new database, `sentinel import Oct Nov`, then Dec's first
    import `sentinel import Dec`, then `sentinel import Dec` again with a restated copy of the
-   file (one cost changed: other bytes, the same billing period), each its own command.
+   file (one cost changed: other bytes, the same billing period), each its own command, while a
+   reader of every record polls every 10 ms: its longest wait is what the swap holds readers.
 
 Ratio = import rows/s / reference rows/s, per round, then the median (target >= 0.5); the
 restated re-import against Dec's first import (target: a restated month costs one load).
@@ -29,6 +30,7 @@ import re
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -145,6 +147,32 @@ def restated_copy(path: Path, folder: Path) -> Path:
     return out
 
 
+class Reader:
+    """A reader of every record, polling every 10 ms in a thread while a restatement runs: the
+    longest it waited is how long the swap held the account's records (the REST writers, who
+    write billing_record_api, are not held)."""
+
+    def __init__(self, url: str) -> None:
+        self.url, self.waits, self.running = url, [0.0], True
+        self.thread = threading.Thread(target=self._poll)
+
+    def _poll(self) -> None:
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            while self.running:
+                started = time.perf_counter()
+                conn.execute("select count(*) from sentinel_data.billing_record where cost > 1e9")
+                self.waits.append(time.perf_counter() - started)
+                time.sleep(0.01)
+
+    def __enter__(self) -> "Reader":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.running = False
+        self.thread.join()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--admin-url", default=ADMIN_URL)
@@ -178,7 +206,8 @@ def main() -> int:
                 sentinel_import(url, *paths[:2])
                 first = sentinel_import(url, paths[2])
                 before = totals(url)
-                again = sentinel_import(url, restated)
+                with Reader(url) as reader:
+                    again = sentinel_import(url, restated)
                 after = totals(url)
             # The same rows, one of them a dollar dearer: a replacement, not an addition.
             if after != (before[0], before[1] + 1):
@@ -187,7 +216,8 @@ def main() -> int:
             print(
                 f"{'':<6}Dec first import {first.seconds:.2f} s ({split(first)}, "
                 f"{first.peak_mib:.0f} MiB); restated {again.seconds:.2f} s ({split(again)}, "
-                f"{again.peak_mib:.0f} MiB); restated / first {restate_ratios[-1]:.2f}"
+                f"{again.peak_mib:.0f} MiB); restated / first {restate_ratios[-1]:.2f}; "
+                f"a reader of every record waited at most {max(reader.waits) * 1000:.0f} ms"
             )
     print(
         f"{rows[0]:,} rows, ${rows[1]:,.2f} (both paths). Median ratio import / reference "
