@@ -246,3 +246,34 @@ def test_deleting_an_import_drops_its_partitions_and_their_sums(clean):
     assert fetch(clean, "select to_regclass(%s)", (f"sentinel_data.{table}",)) == [(None,)]
     for name in ROLLUPS_FROM_RECORDS:
         assert fetch(clean, f"select count(*) from sentinel_data.{name}") == [(0,)], name
+
+
+def test_a_file_of_two_periods_becomes_two_partitions_replaced_one_by_one(clean, tmp_path):
+    table = pq.read_table(CUR_PARQUET)
+    index = table.column_names.index("bill_billing_period_start_date")
+    starts = table.column(index).to_pylist()
+    november = starts[0].replace(month=11)
+    starts = starts[:100] + [november] * (len(starts) - 100)
+    both = tmp_path / "two-periods.parquet"
+    pq.write_table(
+        table.set_column(index, table.field(index), pa.array(starts, table.field(index).type)), both
+    )
+
+    first = run_import(clean, both)
+    assert [(period, n) for _, period, n in fetch(
+        clean,
+        "select billing_account_id, billing_period_start, count(*)"
+        " from sentinel_data.billing_record group by 1, 2 order by 2",
+    )] == [(date(2018, 10, 1), 100), (date(2018, 11, 1), 200)]  # fmt: skip
+    tables = {period: table for _, period, _, table, _ in partitions(clean)}
+    assert len(set(tables.values())) == 2
+    assert_rollups_match_the_records(clean)
+
+    # The October export alone replaces October and leaves November as it was.
+    second = run_import(clean, CUR_PARQUET)
+    assert second.replaced_rows == 100
+    after = {period: (import_id, table) for _, period, import_id, table, _ in partitions(clean)}
+    assert after[date(2018, 11, 1)] == (first.id, tables[date(2018, 11, 1)])
+    assert after[date(2018, 10, 1)][0] == second.id
+    assert fetch(clean, "select count(*) from sentinel_data.billing_record") == [(500,)]
+    assert_rollups_match_the_records(clean)
