@@ -23,6 +23,8 @@ returns void
 language plpgsql
 security definer
 set search_path = pg_catalog, pg_temp
+-- No "does not exist, skipping" notice to every importing client.
+set client_min_messages = warning
 as $$
 begin
     -- Imports run one at a time (lock_imports): one name serves them all.
