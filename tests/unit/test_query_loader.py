@@ -1,12 +1,13 @@
 """The query layer: every .sql file is one statement, loaded once, and a bad file fails by name."""
 
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from sentinel.db import QueryFileError, load_queries, resource_dir
-from sentinel.queries import Queries
+from sentinel.queries import Queries, _copy_text
 
 QUERY_DIR = resource_dir("sql") / "queries"
 
@@ -107,3 +108,15 @@ def test_string_after_a_comment_marker_still_counts(tmp_path: Path) -> None:
 
     with pytest.raises(QueryFileError, match=r"sneaky\.sql"):
         load_queries(tmp_path)
+
+
+def test_copy_text_escapes_names_only_when_a_chunk_needs_it() -> None:
+    stamp = datetime(2025, 1, 1, tzinfo=UTC)
+    plain = {"service": "s", "cost": 2.5, "timestamp": stamp, "region": "r", "account_id": "a"}
+    special = {**plain, "service": "a\tb", "region": "x\\y", "account_id": "n\nl\r"}
+    assert _copy_text([plain]) == b"s\t2.5\t2025-01-01T00:00:00+00:00\tr\ta\tf\n"
+    # One name with a tab, a backslash, a newline and a return: every name is escaped.
+    assert _copy_text([special, plain]) == (
+        b"a\\tb\t2.5\t2025-01-01T00:00:00+00:00\tx\\\\y\tn\\nl\\r\tf\n"
+        b"s\t2.5\t2025-01-01T00:00:00+00:00\tr\ta\tf\n"
+    )
