@@ -141,11 +141,8 @@ def stored_count(url: str) -> int:
         return conn.execute("select count(*) from sentinel_data.billing_record").fetchone()[0]
 
 
-def copy_plain(url: str, rows: list[tuple], batch: int = BATCH) -> float:
-    """Seconds to COPY rows into the emptied bare table of plain_table.sql, `batch` a commit."""
-    copy_sql = (BENCH_SQL / "copy_plain_table.sql").read_text()
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("truncate sentinel_data.bench_plain")
+def timed_copy(url: str, copy_sql: str, rows: list[tuple], batch: int = BATCH) -> float:
+    """Seconds to binary-COPY the five-column rows with copy_sql, one commit per `batch` rows."""
     with psycopg.connect(url) as conn, conn.cursor() as cur:
         started = time.perf_counter()
         for start in range(0, len(rows), batch):
@@ -155,6 +152,13 @@ def copy_plain(url: str, rows: list[tuple], batch: int = BATCH) -> float:
                     copy.write_row(row)
             conn.commit()
         return time.perf_counter() - started
+
+
+def copy_plain(url: str, rows: list[tuple], batch: int = BATCH) -> float:
+    """Seconds to COPY rows into the emptied bare table of plain_table.sql, `batch` a commit."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("truncate sentinel_data.bench_plain")
+    return timed_copy(url, (BENCH_SQL / "copy_plain_table.sql").read_text(), rows, batch)
 
 
 def bench_shape(url: str, base: str, pid: int, shape: str, count: int, rounds: int) -> None:

@@ -14,11 +14,10 @@ first line is the reference: the same COPY into a table of the five columns alon
 
 import argparse
 import statistics
-import time
 
 import psycopg
 
-from bench_ingest import BATCH, BENCH_SQL, copy_tuples, records
+from bench_ingest import BATCH, BENCH_SQL, copy_tuples, records, timed_copy
 from scratch import ADMIN_URL, scratch_database
 
 # Added back in this order; each step keeps the ones before it.
@@ -40,15 +39,7 @@ def copy_rows(url: str, rows: list[tuple], plain: bool = False) -> float:
             " sentinel_data.service_hourly_cost, sentinel_data.baseline_dirty,"
             " sentinel_data.service_totals, sentinel_data.bench_plain restart identity"
         )
-    with psycopg.connect(url) as conn, conn.cursor() as cur:
-        started = time.perf_counter()
-        for start in range(0, len(rows), BATCH):
-            with cur.copy(copy_sql) as copy:
-                copy.set_types(["text", "numeric", "timestamptz", "text", "text"])
-                for row in rows[start : start + BATCH]:
-                    copy.write_row(row)
-            conn.commit()
-        return time.perf_counter() - started
+    return timed_copy(url, copy_sql, rows)
 
 
 def main() -> None:
