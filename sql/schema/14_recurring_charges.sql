@@ -49,7 +49,6 @@ as $$
                 || array(select (period - interval '1 month')::date from unnest(mark_recurring_charges.periods) as period)
                 || array(select (period + interval '1 month')::date from unnest(mark_recurring_charges.periods) as period)
             )
-            and rec.import_id is not null
             and rec.usage_type is not null
             and rec.charge_type in ('usage', 'recurring')
             and (rec.billing_account_id, rec.billing_period_start) in (

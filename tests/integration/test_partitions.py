@@ -12,10 +12,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from sentinel.importers import import_file
 from sentinel.queries import Queries
-
-CUR_PARQUET = Path(__file__).parents[1] / "data" / "cur_oct2018_300.snappy.parquet"
+from tests.integration.test_import import CUR_PARQUET, run_import
 
 # What the rollups must hold: the same sums computed from the records themselves.
 ROLLUPS_FROM_RECORDS = {
@@ -52,14 +50,6 @@ def clean(database_url: str):
     empty()
     yield database_url
     empty()
-
-
-def run_import(url: str, path: Path):
-    async def go():
-        async with await psycopg.AsyncConnection.connect(url, options="-c TimeZone=UTC") as conn:
-            return await import_file(conn, Queries(), path)
-
-    return asyncio.run(go())
 
 
 def fetch(url: str, query: str, params: tuple = ()) -> list[tuple]:
