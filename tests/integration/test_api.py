@@ -862,3 +862,61 @@ def test_anomalies_stream_the_bytes_their_models_would_give(client, query: str) 
     # what serialising the response models would give, byte for byte.
     adapter = TypeAdapter(list[model])
     assert response.content == adapter.dump_json(adapter.validate_python(rows))
+
+
+def test_streamed_bodies_hold_the_values_a_text_query_reads(client, database_url: str) -> None:
+    """The streamed lists read their rows in binary: the bodies must be what the same rows read
+    as text (psycopg's default) give, down to microseconds, large costs and odd zones."""
+    import msgspec
+    import psycopg
+    from psycopg.rows import dict_row
+
+    from sentinel.db import load_queries, resource_dir
+
+    odd = [
+        {**_record(i), "cost": cost, "timestamp": stamp}
+        for i, (cost, stamp) in enumerate(
+            [
+                (0.1 + 0.2, "2026-01-01T00:00:00.000001Z"),
+                (123456789.123456, "2026-01-01T01:30:00.5+05:30"),
+                (1e-9, "1999-12-31T23:59:59.999999-11:00"),
+                (0.0, "2026-01-01T02:00:00Z"),
+                (98765.4321, "2026-01-01T03:00:00Z"),
+            ]
+        )
+    ]
+    filler = [{**_record(i % 24), "cost": 1.0 + (i % 7) / 10} for i in range(60)]
+    assert client.post("/api/v1/billing/batch", json={"records": odd + filler}).status_code == 201
+    sql = load_queries(resource_dir("sql") / "queries")
+    calls = [
+        (
+            "/api/v1/billing/",
+            "list_billing_records",
+            {
+                "service": None,
+                "region": None,
+                "account_id": None,
+                "start": None,
+                "end": None,
+                "after_id": None,
+                "limit": None,
+            },
+        ),
+        ("/api/v1/billing/anomalies?threshold=0.5", "find_anomalies", {"threshold": 0.5}),
+    ]
+    # A session zone other than the server's UTC: text values carry the offset they were read in.
+    with psycopg.connect(database_url, options="-c TimeZone=Asia/Kolkata") as conn:
+        for path, name, params in calls:
+            rows = conn.cursor(row_factory=dict_row).execute(sql[name], params).fetchall()
+            assert len(rows) > 5, path
+            body = client.get(path).content
+            as_text = msgspec.json.encode(
+                [
+                    {
+                        **row,
+                        **{k: v.astimezone(UTC) for k, v in row.items() if isinstance(v, datetime)},
+                    }
+                    for row in rows
+                ]
+            )
+            assert body == as_text, path
