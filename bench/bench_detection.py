@@ -24,7 +24,7 @@ from pathlib import Path
 import psycopg
 
 from scratch import scratch_database
-from sentinel.db import load_queries
+from sentinel.db import SESSION_OPTIONS, load_queries
 from sentinel.detection import METHODS, detection_params
 from sentinel.queries import Queries
 
@@ -70,7 +70,7 @@ async def timed(conn, queries: Queries, find, params, runs: int) -> tuple[list, 
 
 async def run(url: str, ingest_only: bool = False) -> None:
     queries, rng = Queries(), random.Random(1)
-    async with await psycopg.AsyncConnection.connect(url) as conn:
+    async with await psycopg.AsyncConnection.connect(url, options=SESSION_OPTIONS) as conn:
         # Ingest: the year in batches of 10k, alternating the plain and the scored statement
         # per batch, so both see the same table sizes.
         step = BATCH // SERIES

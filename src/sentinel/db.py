@@ -46,6 +46,12 @@ def load_queries(directory: Path) -> dict[str, str]:
     return queries
 
 
+# The server's sessions: timestamps leave the database in UTC whatever the server's zone; jit
+# off, since compiling the detectors' large plans costs more than it saves (migration 0019).
+# Benchmarks that time the server's statements open their connections with the same.
+SESSION_OPTIONS = "-c TimeZone=UTC -c jit=off"
+
+
 def create_pool(
     conninfo: str, *, min_size: int, max_size: int, timeout: float = 30.0
 ) -> AsyncConnectionPool:
@@ -61,9 +67,7 @@ def create_pool(
         max_size=max_size,
         timeout=timeout,
         check=AsyncConnectionPool.check_connection,
-        # Timestamps leave the database in UTC whatever the server's zone.
-        # jit off: compiling the detectors' large plans costs more than it saves (migration 0019).
-        kwargs={"options": "-c TimeZone=UTC -c jit=off", "application_name": "sentinel"},
+        kwargs={"options": SESSION_OPTIONS, "application_name": "sentinel"},
         open=False,
     )
 
