@@ -145,9 +145,23 @@ comment on function sentinel.cost_points(text, text[], jsonb) is
 --     the hours from first_hours[i] - reach to last_hours[i]; those from first_hours[i] on are
 --     targets, and the earlier ones bring their stored seasonal values, which stand in for
 --     their own (recomputing them would need their whole history).
--- Both branches read views of schema sentinel, by a range scan per service for the spans.
--- tags (as in sentinel.cost_points) narrows the first scope only: the spans bring stored
--- values, which are computed over all records, so a tagged call reads no span.
+--   * a batch of records being stored (granularity record, group_by service: the verdict at
+--     ingest, sql/queries/insert_billing_records_scored.sql): its records, passed in because
+--     the statement storing them cannot read them yet, are the targets; the usage records of
+--     their services from reach before the batch's first one up to its last come with them.
+-- The branches read views of schema sentinel, by a range scan per service for the spans and
+-- the batch. tags (as in sentinel.cost_points) narrows the first scope only: the spans bring
+-- stored values, which are computed over all records, so a tagged call reads no span.
+create type sentinel_internal.batch_record as (
+    record_id bigint,
+    service text,
+    "timestamp" timestamptz,
+    cost numeric
+);
+
+comment on type sentinel_internal.batch_record is
+    'A record of a batch being stored, as sentinel_internal.scoped_points takes it.';
+
 create function sentinel_internal.scoped_points(
     granularity text,
     group_by text[],
@@ -156,7 +170,8 @@ create function sentinel_internal.scoped_points(
     first_hours timestamptz[],
     last_hours timestamptz[],
     reach interval,
-    tags jsonb default null
+    tags jsonb default null,
+    batch sentinel_internal.batch_record[] default null
 )
 returns table (
     record_id bigint,
@@ -189,7 +204,7 @@ as $$
         null::double precision as stored_shape,
         null::double precision as stored_expected
     from sentinel.cost_points(scoped_points.granularity, scoped_points.group_by, scoped_points.tags) as point
-    where scoped_points.first_hours is null
+    where scoped_points.first_hours is null and scoped_points.batch is null
         and (
             scoped_points.services is null
             or point.service is null
@@ -239,7 +254,58 @@ as $$
     ) as stored
     where scoped_points.first_hours is not null and scoped_points.granularity = 'hour'
         and scoped_points.tags is null
+    union all
+    select
+        earlier.id as record_id,
+        earlier.service,
+        null::text as account_id,
+        null::text as region,
+        earlier."timestamp" as bucket,
+        earlier.cost,
+        false as target,
+        '-infinity'::timestamptz as first_hour,
+        null::double precision as stored_ratio,
+        null::bigint as stored_count,
+        null::double precision as stored_shape,
+        null::double precision as stored_expected
+    from (
+        select
+            batch.service,
+            min(batch."timestamp") - scoped_points.reach as since,
+            max(batch."timestamp") as until
+        from unnest(scoped_points.batch) as batch
+        group by batch.service
+    ) as span
+    cross join lateral (
+        select rec.id, rec.service, rec."timestamp", rec.cost
+        from sentinel.billing_line_items as rec
+        where rec.service = span.service
+            and rec."timestamp" >= span.since
+            and rec."timestamp" < span.until
+            and rec.charge_type = 'usage'
+        -- Not flattened into a join: one index range scan per service.
+        offset 0
+    ) as earlier
+    where scoped_points.batch is not null and scoped_points.granularity = 'record'
+        and scoped_points.group_by = array['service']
+    union all
+    select
+        batch.record_id,
+        batch.service,
+        null::text as account_id,
+        null::text as region,
+        batch."timestamp" as bucket,
+        batch.cost,
+        true as target,
+        '-infinity'::timestamptz as first_hour,
+        null::double precision as stored_ratio,
+        null::bigint as stored_count,
+        null::double precision as stored_shape,
+        null::double precision as stored_expected
+    from unnest(scoped_points.batch) as batch
+    where scoped_points.batch is not null and scoped_points.granularity = 'record'
+        and scoped_points.group_by = array['service']
 $$;
 
-comment on function sentinel_internal.scoped_points(text, text[], boolean, text[], timestamptz[], timestamptz[], interval, jsonb) is
-    'The points a detector stage reads: all (or the stale services''), or spans of hours (refresh) with target marking the points to compute.';
+comment on function sentinel_internal.scoped_points(text, text[], boolean, text[], timestamptz[], timestamptz[], interval, jsonb, sentinel_internal.batch_record[]) is
+    'The points a detector stage reads: all (or the stale services''), spans of hours (refresh) or a batch being stored with the records before it (ingest), with target marking the points to compute.';

@@ -1,8 +1,8 @@
 -- Why: the trailing detector (method=trailing), the simplest causal baseline, defined once: the
--- full computation, the stored baselines of its default call (09_refresh.sql) and the seasonal
--- detector's ratios (08_seasonal.sql) read trailing_points. The verdict at ingest repeats its
--- window in one statement, for speed (sql/queries/insert_billing_records_scored.sql says why;
--- tests hold it to sentinel.detect's numbers).
+-- full computation, the stored baselines of its default call (09_refresh.sql), the seasonal
+-- detector's ratios (08_seasonal.sql) and the verdict at ingest
+-- (sql/queries/insert_billing_records_scored.sql, which hands it the batch being stored) read
+-- trailing_points.
 
 -- Each point with the count, mean (expected) and population stddev (spread) of its series over
 -- the window before it, the point itself excluded. Numeric moving aggregates are exact and run
@@ -17,7 +17,8 @@ create function sentinel_internal.trailing_points(
     services text[],
     first_hours timestamptz[],
     last_hours timestamptz[],
-    tags jsonb default null
+    tags jsonb default null,
+    batch sentinel_internal.batch_record[] default null
 )
 returns table (
     record_id bigint,
@@ -63,7 +64,8 @@ as $$
         trailing_points.first_hours,
         trailing_points.last_hours,
         trailing_points.reach,
-        trailing_points.tags
+        trailing_points.tags,
+        trailing_points.batch
     ) as point
     window preceding_window as (
         partition by point.service, point.account_id, point.region
@@ -72,7 +74,7 @@ as $$
     )
 $$;
 
-comment on function sentinel_internal.trailing_points(text, text[], interval, interval, boolean, text[], timestamptz[], timestamptz[], jsonb) is
+comment on function sentinel_internal.trailing_points(text, text[], interval, interval, boolean, text[], timestamptz[], timestamptz[], jsonb, sentinel_internal.batch_record[]) is
     'The trailing detector''s stage: each point of the scope with count, mean and stddev of its series over the preceding window.';
 
 -- method=trailing. Hour buckets per service at the default window come from the stored

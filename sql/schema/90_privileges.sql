@@ -17,8 +17,8 @@ revoke execute on function sentinel.refresh_baselines() from public;
 revoke execute on all functions in schema sentinel_internal from public;
 grant usage on schema sentinel_internal to sentinel_reader, sentinel_app;
 grant execute on function
-    sentinel_internal.scoped_points(text, text[], boolean, text[], timestamptz[], timestamptz[], interval, jsonb),
-    sentinel_internal.trailing_points(text, text[], interval, interval, boolean, text[], timestamptz[], timestamptz[], jsonb),
+    sentinel_internal.scoped_points(text, text[], boolean, text[], timestamptz[], timestamptz[], interval, jsonb, sentinel_internal.batch_record[]),
+    sentinel_internal.trailing_points(text, text[], interval, interval, boolean, text[], timestamptz[], timestamptz[], jsonb, sentinel_internal.batch_record[]),
     sentinel_internal.seasonal_shapes(text, text[], interval, boolean, text[], timestamptz[], timestamptz[], jsonb),
     sentinel_internal.seasonal_levels(text, text[], interval, boolean, text[], timestamptz[], timestamptz[], jsonb),
     sentinel_internal.seasonal_days(text, text[], interval, boolean, text[], timestamptz[], timestamptz[], jsonb),

@@ -339,7 +339,12 @@ def test_ingest_returns_the_causal_verdict(client):
 
 def test_ingest_verdict_equals_the_trailing_detector(client):
     costs = [5, 6, 5, 7, 5, 6, 40, 5, 6, 9, 5, 60]
-    stored = store(client, hourly(costs))
+    # Two services in two batches: the second judged against the first's records as well as
+    # its own earlier ones.
+    stored = store(client, hourly(costs[:7]) + hourly([3, 3, 4, 3, 3, 9], "S3"))
+    later = START + timedelta(hours=7)
+    stored += store(client, hourly(costs[7:], start=later) + hourly([3, 30, 3], "S3", later))
+    assert sum(r["anomaly"] for r in stored) >= 3
     # The verdict at ingest judges both directions with no materiality floor.
     flagged = client.get(
         "/api/v1/billing/anomalies?method=trailing&granularity=record"
