@@ -1,6 +1,6 @@
 -- Store billing records (all or nothing) and return each with its causal verdict: the trailing
--- detector at record granularity per service (sentinel_internal.trailing_points, the stage of
--- sentinel.detect('trailing', 'record', '{service}', ...)), at the ingest defaults of
+-- detector at record granularity per service (sentinel_internal.batch_trailing_points: the
+-- stage of sentinel.detect('trailing', 'record', '{service}', ...)), at the ingest defaults of
 -- sentinel.detector_defaults (7 days, threshold 3, 3 earlier records). The statement cannot
 -- read the rows it inserts, so it hands them to the stage as its batch (scoped_points reads
 -- the records before them, by a range scan of the (service, timestamp) index per service).
@@ -41,22 +41,12 @@ scored as (
         point.baseline_count,
         point.expected,
         sentinel.verdict_spread(point.spread, point.expected) as spread
-    from sentinel_internal.trailing_points(
-        'record',
-        array['service'],
-        sentinel.default_window('ingest'),
-        sentinel.default_window('ingest'),
-        false,
-        null,
-        null,
-        null,
-        null,
+    from sentinel_internal.batch_trailing_points(
         array(
             select row(stored.id, stored.service, stored."timestamp", stored.cost)::sentinel_internal.batch_record
             from stored
         )
     ) as point
-    where point.target
 )
 select
     stored.id,

@@ -77,6 +77,44 @@ $$;
 comment on function sentinel_internal.trailing_points(text, text[], interval, interval, boolean, text[], timestamptz[], timestamptz[], jsonb, sentinel_internal.batch_record[]) is
     'The trailing detector''s stage: each point of the scope with count, mean and stddev of its series over the preceding window.';
 
+-- The stage at the ingest defaults for a batch being stored (the verdict at ingest,
+-- sql/queries/insert_billing_records_scored.sql): each record of the batch with its window.
+-- PL/pgSQL for its plan: the statement's argument is a subquery, so trailing_points cannot be
+-- inlined there and a SQL function would plan its every branch again on each call (1.4 ms, as
+-- much as storing one record); here the plan, with the constant arguments folded, is kept for
+-- the session.
+create function sentinel_internal.batch_trailing_points(batch sentinel_internal.batch_record[])
+returns table (
+    record_id bigint,
+    baseline_count bigint,
+    expected double precision,
+    spread double precision
+)
+language plpgsql
+stable
+as $$
+begin
+    return query
+    select point.record_id, point.baseline_count, point.expected, point.spread
+    from sentinel_internal.trailing_points(
+        'record',
+        array['service'],
+        sentinel.default_window('ingest'),
+        sentinel.default_window('ingest'),
+        false,
+        null,
+        null,
+        null,
+        null,
+        batch_trailing_points.batch
+    ) as point
+    where point.target;
+end
+$$;
+
+comment on function sentinel_internal.batch_trailing_points(sentinel_internal.batch_record[]) is
+    'The trailing stage at the ingest window for a batch being stored: count, mean and stddev of the usage records of its service in the window before each record of the batch.';
+
 -- method=trailing. Hour buckets per service at the default window come from the stored
 -- baselines, except for the services whose stored baselines are stale (sentinel.stale_baselines,
 -- until sentinel.refresh_baselines() runs): those are computed in full, so the answer never

@@ -19,6 +19,7 @@ grant usage on schema sentinel_internal to sentinel_reader, sentinel_app;
 grant execute on function
     sentinel_internal.scoped_points(text, text[], boolean, text[], timestamptz[], timestamptz[], interval, jsonb, sentinel_internal.batch_record[]),
     sentinel_internal.trailing_points(text, text[], interval, interval, boolean, text[], timestamptz[], timestamptz[], jsonb, sentinel_internal.batch_record[]),
+    sentinel_internal.batch_trailing_points(sentinel_internal.batch_record[]),
     sentinel_internal.seasonal_shapes(text, text[], interval, boolean, text[], timestamptz[], timestamptz[], jsonb),
     sentinel_internal.seasonal_levels(text, text[], interval, boolean, text[], timestamptz[], timestamptz[], jsonb),
     sentinel_internal.seasonal_days(text, text[], interval, boolean, text[], timestamptz[], timestamptz[], jsonb),
