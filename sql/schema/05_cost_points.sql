@@ -134,8 +134,8 @@ comment on function sentinel.cost_points(text, text[], jsonb) is
     'Usage cost points per series (charge_type usage): granularity record|hour|day, group_by a subset of {service,account_id,region}, tags null or {key: [value, ...]} (only the records whose tags match). select service, bucket, cost from sentinel.cost_points(''hour'', ''{service}'')';
 
 -- The points a stage of the detectors reads, and which of them it computes (target). Three
--- scopes, one function, so that the full computation and the refresh of the stored baselines
--- run the very same stages (06_trailing.sql, 08_seasonal.sql):
+-- scopes, one function, so that the full computation, the refresh of the stored baselines and
+-- the verdict at ingest run the very same stages (06_trailing.sql, 08_seasonal.sql):
 --   * first_hours null: every point of cost_points, or with only_stale the points of the
 --     services whose stored baselines are stale (sentinel.stale_baselines); all are targets;
 --     services, when given, keeps the series of those services (a series without a service
@@ -255,54 +255,44 @@ as $$
     where scoped_points.first_hours is not null and scoped_points.granularity = 'hour'
         and scoped_points.tags is null
     union all
+    -- The batch's records (the targets) and the earlier usage records of their services.
     select
-        earlier.id as record_id,
-        earlier.service,
+        point.record_id,
+        point.service,
         null::text as account_id,
         null::text as region,
-        earlier."timestamp" as bucket,
-        earlier.cost,
-        false as target,
+        point."timestamp" as bucket,
+        point.cost,
+        point.target,
         '-infinity'::timestamptz as first_hour,
         null::double precision as stored_ratio,
         null::bigint as stored_count,
         null::double precision as stored_shape,
         null::double precision as stored_expected
     from (
-        select
-            batch.service,
-            min(batch."timestamp") - scoped_points.reach as since,
-            max(batch."timestamp") as until
+        select batch.record_id, batch.service, batch."timestamp", batch.cost, true as target
         from unnest(scoped_points.batch) as batch
-        group by batch.service
-    ) as span
-    cross join lateral (
-        select rec.id, rec.service, rec."timestamp", rec.cost
-        from sentinel.billing_line_items as rec
-        where rec.service = span.service
-            and rec."timestamp" >= span.since
-            and rec."timestamp" < span.until
-            and rec.charge_type = 'usage'
-        -- Not flattened into a join: one index range scan per service.
-        offset 0
-    ) as earlier
-    where scoped_points.batch is not null and scoped_points.granularity = 'record'
-        and scoped_points.group_by = array['service']
-    union all
-    select
-        batch.record_id,
-        batch.service,
-        null::text as account_id,
-        null::text as region,
-        batch."timestamp" as bucket,
-        batch.cost,
-        true as target,
-        '-infinity'::timestamptz as first_hour,
-        null::double precision as stored_ratio,
-        null::bigint as stored_count,
-        null::double precision as stored_shape,
-        null::double precision as stored_expected
-    from unnest(scoped_points.batch) as batch
+        union all
+        select earlier.id, earlier.service, earlier."timestamp", earlier.cost, false
+        from (
+            select
+                batch.service,
+                min(batch."timestamp") - scoped_points.reach as since,
+                max(batch."timestamp") as until
+            from unnest(scoped_points.batch) as batch
+            group by batch.service
+        ) as span
+        cross join lateral (
+            select rec.id, rec.service, rec."timestamp", rec.cost
+            from sentinel.billing_line_items as rec
+            where rec.service = span.service
+                and rec."timestamp" >= span.since
+                and rec."timestamp" < span.until
+                and rec.charge_type = 'usage'
+            -- Not flattened into a join: one index range scan per service.
+            offset 0
+        ) as earlier
+    ) as point
     where scoped_points.batch is not null and scoped_points.granularity = 'record'
         and scoped_points.group_by = array['service']
 $$;
